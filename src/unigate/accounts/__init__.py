@@ -1,0 +1,1 @@
+"""API keys (stored hashed); every job and file belongs to one."""

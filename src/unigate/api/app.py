@@ -1,0 +1,73 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+
+from unigate.api.responses import json_response
+from unigate.api.routes import info, universal, upload
+from unigate.engine.errors import RequestError
+from unigate.gateway import Gateway
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """One API for every AI provider, cloud APIs and open models on your own machine.
+
+Requests name `feature/subfeature/provider[/model]`; inputs are validated per subfeature (the
+schemas are in `GET /v3/info/{feature}/{subfeature}`); outputs have the same shape whoever served
+them; every answer carries its cost. Long work runs as async jobs.
+"""
+
+
+def create_app(gateway: Gateway | None = None, *, announce_first_key: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        gw = gateway or Gateway()
+        app.state.gateway = gw
+        await gw.start()
+        if announce_first_key:
+            secret = await gw.ensure_first_key()
+            if secret:
+                print(
+                    "\nunigate: no API key existed, so an admin key was created. It is shown only once:\n\n"
+                    f"    {secret}\n\nUse it as 'Authorization: Bearer <key>'; "
+                    "manage keys with 'unigate keys create|list|revoke'.\n",
+                    flush=True,
+                )
+        try:
+            yield
+        finally:
+            await gw.aclose()
+
+    app = FastAPI(
+        title="unigate",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.include_router(universal.router)
+    app.include_router(upload.router)
+    app.include_router(info.router)
+
+    @app.exception_handler(RequestError)
+    async def request_error(_: Request, exc: RequestError) -> Response:
+        return json_response({"detail": exc.detail}, status=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> Response:
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "value_error")}
+            for e in exc.errors()
+        ]
+        return json_response({"detail": detail}, status=422)
+
+    @app.get("/health", tags=["ops"], summary="Liveness")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

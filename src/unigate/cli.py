@@ -1,0 +1,221 @@
+"""The `unigate` command: serve, run, models, keys, migrate."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+app = typer.Typer(help="unigate: one gateway for every AI provider.", no_args_is_help=True, add_completion=False)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Bind address (UNIGATE_HOST)")] = None,  # noqa: UP045
+    port: Annotated[Optional[int], typer.Option(help="Port (UNIGATE_PORT)")] = None,  # noqa: UP045
+    workers: Annotated[bool, typer.Option("--workers/--no-workers", help="Run job workers in-process")] = True,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
+) -> None:
+    """Start the HTTP server (embedded default: SQLite, in-process workers, local files)."""
+    import uvicorn
+
+    from unigate.api.app import create_app
+    from unigate.gateway import Gateway
+    from unigate.settings import get_settings
+
+    settings = get_settings()
+    gateway = Gateway(settings, run_workers=workers and settings.workers)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    print(f"unigate listening on http://{bind_host}:{bind_port} (docs at /docs)", flush=True)
+    uvicorn.run(
+        create_app(gateway),
+        host=bind_host,
+        port=bind_port,
+        log_level=log_level,
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        http="httptools",
+        access_log=False,
+    )
+
+
+@app.command()
+def run(
+    model: Annotated[str, typer.Argument(help="feature/subfeature/provider[/model]")],
+    file: Annotated[Optional[Path], typer.Option(help="A local file for the `file` input")] = None,  # noqa: UP045
+    text: Annotated[Optional[str], typer.Option(help="The `text` input")] = None,  # noqa: UP045
+    input: Annotated[Optional[str], typer.Option("--input", help="The input as a JSON object")] = None,  # noqa: UP045
+    set_: Annotated[
+        Optional[list[str]], typer.Option("--set", help="key=value input field (value parsed as JSON if it can be)")  # noqa: UP045
+    ] = None,
+    show_original_response: Annotated[bool, typer.Option(help="Include the raw provider response")] = False,
+) -> None:
+    """Run a subfeature without a server and print the envelope as JSON."""
+    from unigate.engine.errors import RequestError
+    from unigate.gateway import Gateway
+
+    data: dict[str, Any] = json.loads(input) if input else {}
+    if file is not None:
+        if not file.is_file():
+            raise typer.BadParameter(f"{file} is not a file", param_hint="--file")
+        data["file"] = str(file)
+    if text is not None:
+        data["text"] = text
+    for item in set_ or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"{item!r} must be key=value", param_hint="--set")
+        try:
+            data[key] = json.loads(value)
+        except json.JSONDecodeError:
+            data[key] = value
+
+    async def go() -> dict[str, Any]:
+        async with Gateway() as gw:
+            return await gw.arun(model, data, show_original_response=show_original_response)
+
+    try:
+        result = asyncio.run(go())
+    except RequestError as exc:
+        typer.echo(json.dumps({"detail": exc.detail}, indent=2), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    if result.get("status") == "fail":
+        raise typer.Exit(1)
+
+
+@app.command()
+def models(
+    local: Annotated[bool, typer.Option("--local", help="Only local models, with memory estimates")] = False,
+    feature: Annotated[Optional[str], typer.Option(help="Only this feature")] = None,  # noqa: UP045
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """List every model string this installation can serve."""
+    import os
+
+    from unigate.catalog import all_subfeatures
+    from unigate.providers.registry import default_registry
+
+    registry = default_registry()
+    rows: list[dict[str, Any]] = []
+    for sub in all_subfeatures():
+        if feature and sub.feature != feature:
+            continue
+        for name in registry.providers_for(sub.key):
+            if local and name != "local":
+                continue
+            offer = registry.offer(sub.key, name)
+            assert offer is not None
+            reason = registry.providers[name].unavailable_reason(os.environ)
+            for m in offer.models:
+                rows.append(
+                    {
+                        "model": f"{sub.key}/{name}/{m.name}",
+                        "default": m.name == offer.default_model,
+                        "mode": sub.mode,
+                        "memory_mb": m.memory_mb,
+                        "available": reason is None,
+                        "unavailable_reason": reason,
+                    }
+                )
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        extra = " (default)" if r["default"] else ""
+        mem = f"  ~{r['memory_mb']} MB" if local and r["memory_mb"] else ""
+        avail = "" if r["available"] else f"  [unavailable: {r['unavailable_reason']}]"
+        typer.echo(f"{r['model']}{extra}  {r['mode']}{mem}{avail}")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations now (servers also apply them at start)."""
+    from unigate.db.database import Database
+    from unigate.db.migrate import upgrade
+    from unigate.settings import get_settings
+
+    async def go() -> bool:
+        settings = get_settings()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.resolved_database_url)
+        try:
+            return await upgrade(db)
+        finally:
+            await db.close()
+
+    typer.echo("migrations applied" if asyncio.run(go()) else "schema already up to date")
+
+
+def _with_keys(fn: Any) -> Any:
+    from unigate.accounts.keys import KeyStore
+    from unigate.db.database import Database
+    from unigate.db.migrate import upgrade
+    from unigate.settings import get_settings
+
+    async def go() -> Any:
+        settings = get_settings()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.resolved_database_url)
+        try:
+            await upgrade(db)
+            return await fn(KeyStore(db))
+        finally:
+            await db.close()
+
+    return asyncio.run(go())
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="A label for the key")],
+    admin: Annotated[bool, typer.Option(help="Admin key")] = False,
+) -> None:
+    """Create a key and print its secret (shown only once)."""
+
+    async def go(store: Any) -> Any:
+        return await store.create(name, is_admin=admin)
+
+    key, secret = _with_keys(go)
+    typer.echo(f"id: {key.id}\nname: {key.name}\nadmin: {key.is_admin}\nkey: {secret}")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys (never their secrets)."""
+
+    async def go(store: Any) -> Any:
+        return await store.list()
+
+    for key in _with_keys(go):
+        if key.name == "__library__":
+            continue
+        state = "revoked" if key.revoked_at else "active"
+        typer.echo(f"{key.id}  {key.prefix}…  {key.name}  {'admin' if key.is_admin else 'user'}  {state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="Key id or its displayed prefix")]) -> None:
+    """Revoke a key."""
+
+    async def go(store: Any) -> Any:
+        return await store.revoke(key_id)
+
+    if not _with_keys(go):
+        typer.echo(f"no active key {key_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {key_id}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Tables and migrations (used by jobs, accounts and files only)."""

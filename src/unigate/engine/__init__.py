@@ -1,0 +1,1 @@
+"""Validate, route, call with a deadline, normalize, price, wrap in the envelope."""

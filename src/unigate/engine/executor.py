@@ -1,0 +1,534 @@
+"""The engine: validate → resolve provider and model → call with a deadline → normalize → price.
+
+One engine serves the sync endpoint, the job workers and library users.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel, ValidationError
+
+from unigate.catalog import Subfeature, get_subfeature
+from unigate.catalog.common import file_fields
+from unigate.catalog.modelstring import ModelRef, ModelStringError, parse_fallback, parse_model_string
+from unigate.catalog.registry import all_subfeatures
+from unigate.engine.errors import NotFound, RequestError
+from unigate.engine.pricing import ZERO, format_cost, price_usage
+from unigate.engine.suggest import did_you_mean
+from unigate.providers.base import (
+    CallContext,
+    Constraints,
+    Launched,
+    LoadedFile,
+    ModelSpec,
+    Offer,
+    Provider,
+    ProviderResult,
+)
+from unigate.providers.errors import (
+    ProviderBadResponse,
+    ProviderError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    UnsupportedFormat,
+)
+from unigate.providers.registry import ProviderRegistry
+
+if TYPE_CHECKING:
+    import aiohttp
+
+log = logging.getLogger(__name__)
+
+MAX_FALLBACKS = 3
+LANGUAGE_FIELDS = ("language", "source_language", "target_language")
+
+
+@dataclass(frozen=True, slots=True)
+class FileMeta:
+    id: str
+    name: str
+    size: int
+    mime: str
+    page_count: int | None
+
+
+class FileAccess(Protocol):
+    """What the engine needs from the file layer."""
+
+    async def meta(self, owner_id: str, file_id: str) -> FileMeta | None: ...
+
+    async def load(self, owner_id: str, file_id: str) -> LoadedFile: ...
+
+    async def check_url(self, url: str) -> None: ...  # raises UrlRefused
+
+    async def fetch(self, url: str) -> LoadedFile: ...  # raises FetchError / UrlRefused
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    provider: Provider
+    offer: Offer
+    model: ModelSpec
+
+    @property
+    def constraints(self) -> Constraints:
+        return self.offer.constraints_for(self.model)
+
+
+@dataclass(slots=True)
+class Prepared:
+    sub: Subfeature
+    input: BaseModel
+    input_data: dict[str, Any]  # the validated input, JSON-able, as persisted in jobs
+    routes: list[Route]
+    provider_params: dict[str, Any]
+    show_original_response: bool
+    requested_model: str | None
+    output_model: type[BaseModel]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The end of a call: everything the envelope needs besides ids and times."""
+
+    status: str  # success | fail
+    provider: str
+    model: str | None
+    output: dict[str, Any] | None = None
+    original_response: Any = None
+    error: dict[str, Any] | None = None
+    cost: Decimal = ZERO
+    usage: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cost_str(self) -> str:
+        return format_cost(self.cost)
+
+
+@dataclass(slots=True)
+class Deferred:
+    """A provider-side job was launched or is still running: poll again after `retry_after`."""
+
+    route_index: int
+    provider_job_id: str
+    state: dict[str, Any]
+    retry_after: float
+
+
+class Engine:
+    def __init__(
+        self,
+        registry: ProviderRegistry,
+        files: FileAccess,
+        *,
+        env: Mapping[str, str] | None = None,
+        cpu_workers: int | None = None,
+        allowed_local_models: Sequence[str] | None = None,
+        http_factory: Callable[[], aiohttp.ClientSession] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.files = files
+        self.env: Mapping[str, str] = env if env is not None else os.environ
+        self._cpu_workers = cpu_workers or os.cpu_count() or 1
+        self._pool: ThreadPoolExecutor | None = None
+        self._allowed_local = set(allowed_local_models) if allowed_local_models is not None else None
+        self._http_factory = http_factory or _shared_http_session
+
+    # ------------------------------------------------------------------ preparation
+
+    def resolve_subfeature(self, model: str) -> tuple[ModelRef, Subfeature]:
+        try:
+            ref = parse_model_string(model)
+        except ModelStringError as exc:
+            raise RequestError.field(("body", "model"), str(exc), "invalid_model_string") from None
+        sub = get_subfeature(ref.feature, ref.subfeature)
+        if sub is None:
+            keys = [s.key for s in all_subfeatures()]
+            raise RequestError.field(
+                ("body", "model"),
+                f"unknown subfeature {ref.feature}/{ref.subfeature}"
+                + did_you_mean(f"{ref.feature}/{ref.subfeature}", keys),
+                "unknown_subfeature",
+            )
+        return ref, sub
+
+    def _route(self, sub: Subfeature, ref: ModelRef, loc: tuple[str | int, ...]) -> Route:
+        offer = self.registry.offer(sub.key, ref.provider)
+        if offer is None:
+            choices = self.registry.providers_for(sub.key)
+            hint = did_you_mean(ref.provider, choices) if choices else "; no provider serves it yet"
+            raise RequestError.field(
+                loc, f"provider {ref.provider!r} does not serve {sub.key}{hint}", "unknown_provider"
+            )
+        spec = offer.model(ref.model)
+        if spec is None:
+            names = [m.name for m in offer.models]
+            raise RequestError.field(
+                loc,
+                f"unknown model {ref.model!r} for {sub.key}/{ref.provider}" + did_you_mean(ref.model or "", names),
+                "unknown_model",
+            )
+        if ref.provider == "local" and self._allowed_local is not None and spec.name not in self._allowed_local:
+            raise RequestError.field(
+                loc,
+                f"local model {spec.name!r} is not enabled on this server (UNIGATE_LOCAL_MODELS)",
+                "model_not_enabled",
+            )
+        return Route(self.registry.providers[ref.provider], offer, spec)
+
+    async def prepare(
+        self,
+        *,
+        model: str,
+        input: Mapping[str, Any],
+        owner_id: str,
+        provider_params: Mapping[str, Any] | None = None,
+        fallbacks: Sequence[str] = (),
+        show_original_response: bool = False,
+        asynchronous: bool = False,
+    ) -> Prepared:
+        ref, sub = self.resolve_subfeature(model)
+        if sub.mode == "async" and not asynchronous:
+            raise RequestError(
+                400,
+                f"{sub.key} runs as an async job: POST it to /v3/universal-ai/async and poll "
+                "GET /v3/universal-ai/async/{public_id}",
+                error_code="async_only",
+            )
+        if len(fallbacks) > MAX_FALLBACKS:
+            raise RequestError.field(("body", "fallbacks"), f"at most {MAX_FALLBACKS} fallbacks", "too_many")
+        try:
+            validated = sub.input_model.model_validate(dict(input))
+        except ValidationError as exc:
+            raise RequestError(422, _validation_detail(exc, ("body", "input")), "invalid_input") from None
+        routes = [self._route(sub, ref, ("body", "model"))]
+        for i, fb in enumerate(fallbacks):
+            try:
+                fb_ref = parse_fallback(fb, sub.feature, sub.name)
+            except ModelStringError as exc:
+                raise RequestError.field(("body", "fallbacks", i), str(exc), "invalid_fallback") from None
+            routes.append(self._route(sub, fb_ref, ("body", "fallbacks", i)))
+        input_data = validated.model_dump(mode="json")
+        routes = await self._check_constraints(sub, validated, input_data, routes, owner_id)
+        return Prepared(
+            sub=sub,
+            input=validated,
+            input_data=input_data,
+            routes=routes,
+            provider_params=dict(provider_params or {}),
+            show_original_response=show_original_response,
+            requested_model=ref.model,
+            output_model=_output_model(sub, input_data),
+        )
+
+    async def _check_constraints(
+        self,
+        sub: Subfeature,
+        validated: BaseModel,
+        data: dict[str, Any],
+        routes: list[Route],
+        owner_id: str,
+    ) -> list[Route]:
+        """Drop routes whose constraints the input breaks; if none is left, refuse the request."""
+        metas: dict[str, FileMeta | None] = {}
+        for name, ref in _file_refs(validated, data):
+            if ref.startswith(("http://", "https://")):
+                try:
+                    await self.files.check_url(ref)
+                except Exception as exc:  # UrlRefused
+                    raise RequestError.field(("body", "input", name), str(exc), "url_refused") from None
+                metas[name] = None  # known only once fetched
+            elif ref.startswith(("file://", "/")) or "://" in ref:
+                raise RequestError.field(
+                    ("body", "input", name),
+                    f"{ref!r} is neither an uploaded file id nor an http(s) URL",
+                    "invalid_file_reference",
+                )
+            else:
+                meta = await self.files.meta(owner_id, ref)
+                if meta is None:
+                    raise NotFound(f"file {ref!r}")
+                metas[name] = meta
+        first_error: RequestError | None = None
+        kept: list[Route] = []
+        for route in routes:
+            error = _constraint_error(route, data, metas)
+            if error is None:
+                kept.append(route)
+            elif first_error is None:
+                first_error = error
+        if not kept:
+            assert first_error is not None
+            raise first_error
+        return kept
+
+    # ------------------------------------------------------------------ execution
+
+    def _context(self, route: Route, prepared_params: Mapping[str, Any], owner_id: str, deadline: float,
+                 job_state: dict[str, Any] | None) -> CallContext:
+        constraints = route.constraints
+
+        async def resolve(ref: str) -> LoadedFile:
+            if ref.startswith(("http://", "https://")):
+                try:
+                    loaded = await self.files.fetch(ref)
+                except Exception as exc:
+                    raise UnsupportedFormat(f"could not fetch {ref}: {exc}") from None
+            else:
+                loaded = await self.files.load(owner_id, ref)
+            problem = _file_problem(constraints, loaded.mime, loaded.size, loaded.page_count)
+            if problem:
+                raise UnsupportedFormat(problem)
+            return loaded
+
+        return CallContext(
+            provider=route.provider.name,
+            model=route.model.name,
+            deadline=deadline,
+            credentials=route.provider.credentials(self.env),
+            provider_params=prepared_params,
+            files=resolve,
+            http_factory=self._http_factory,
+            run_blocking=self.run_blocking,
+            job_state=job_state if job_state is not None else {},
+        )
+
+    async def run_blocking(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run CPU-bound work (local models) in a pool sized to the cores, off the event loop."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._cpu_workers, thread_name_prefix="unigate-cpu")
+        return await asyncio.get_running_loop().run_in_executor(self._pool, partial(fn, *args))
+
+    async def execute(
+        self,
+        prepared: Prepared,
+        owner_id: str,
+        *,
+        timeout_s: float,
+        start_index: int = 0,
+        provider_job_id: str | None = None,
+        provider_state: dict[str, Any] | None = None,
+        inline_poll: bool = True,
+    ) -> Outcome | Deferred:
+        """Try each route in turn (primary, then fallbacks) until one succeeds.
+
+        With `inline_poll=False` a provider-side async job returns `Deferred` after launch or a
+        pending poll, so that the caller (the job runner) re-polls later as a new short job.
+        """
+        deadline = time.monotonic() + timeout_s
+        last: Outcome | None = None
+        for index in range(start_index, len(prepared.routes)):
+            route = prepared.routes[index]
+            resume_id = provider_job_id if index == start_index else None
+            resume_state = provider_state if index == start_index else None
+            try:
+                result = await self._call(prepared, route, owner_id, deadline, resume_id, resume_state, inline_poll)
+            except ProviderError as exc:
+                last = _failure(route, exc)
+                log.info("provider %s failed for %s: %s", route.provider.name, prepared.sub.key, exc.error_code)
+                continue
+            if isinstance(result, Deferred):
+                result.route_index = index
+                return result
+            try:
+                return self._success(prepared, route, result)
+            except ProviderBadResponse as exc:
+                last = _failure(route, exc)
+                continue
+        assert last is not None
+        return last
+
+    async def _call(
+        self,
+        prepared: Prepared,
+        route: Route,
+        owner_id: str,
+        deadline: float,
+        provider_job_id: str | None,
+        provider_state: dict[str, Any] | None,
+        inline_poll: bool,
+    ) -> ProviderResult | Deferred:
+        reason = route.provider.unavailable_reason(self.env)
+        if reason:
+            raise ProviderUnavailable(reason)
+        ctx = self._context(route, prepared.provider_params, owner_id, deadline, provider_state)
+        offer = route.offer
+        try:
+            async with asyncio.timeout(max(0.001, ctx.remaining())):
+                if offer.run is not None:
+                    return await offer.run(prepared.input, ctx)
+                assert offer.launch is not None and offer.poll is not None
+                job_id = provider_job_id
+                if job_id is None:
+                    launched: Launched = await offer.launch(prepared.input, ctx)
+                    job_id = launched.provider_job_id
+                    ctx.job_state = launched.state
+                    if not inline_poll:
+                        return Deferred(0, job_id, launched.state, launched.retry_after)
+                    await asyncio.sleep(launched.retry_after)
+                while True:
+                    polled = await offer.poll(job_id, ctx)
+                    if isinstance(polled, ProviderResult):
+                        return polled
+                    if polled.state is not None:
+                        ctx.job_state = polled.state
+                    if not inline_poll:
+                        return Deferred(0, job_id, ctx.job_state, polled.retry_after)
+                    await asyncio.sleep(polled.retry_after)
+        except TimeoutError:
+            raise ProviderTimeout(f"{route.provider.name} did not answer within the deadline") from None
+        except ProviderError:
+            raise
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # an adapter bug must end as a failure, never a 500
+            log.exception("provider %s raised", route.provider.name)
+            raise ProviderError(f"{route.provider.name} failed: {type(exc).__name__}: {exc}") from exc
+
+    def _success(self, prepared: Prepared, route: Route, result: ProviderResult) -> Outcome:
+        raw_output = result.output
+        data = raw_output.model_dump(mode="json") if isinstance(raw_output, BaseModel) else dict(raw_output)
+        try:
+            output = prepared.output_model.model_validate(data).model_dump(mode="json")
+        except ValidationError as exc:
+            log.error("provider %s returned a malformed %s output: %s", route.provider.name, prepared.sub.key, exc)
+            raise ProviderBadResponse(
+                f"{route.provider.name} returned an output that does not match {prepared.sub.key}: "
+                f"{exc.error_count()} problems, first: {exc.errors()[0]['msg']}"
+            ) from None
+        cost = price_usage(route.model.prices, result.usage)
+        return Outcome(
+            status="success",
+            provider=route.provider.name,
+            model=route.model.name,
+            output=output,
+            original_response=result.raw if prepared.show_original_response else None,
+            cost=cost,
+            usage={k: str(v) for k, v in result.usage.items()},
+        )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _file_refs(validated: BaseModel, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, reference) for every file input, single or list-valued."""
+    refs: list[tuple[str, str]] = []
+    for name in file_fields(type(validated)):
+        value = data.get(name)
+        if isinstance(value, str):
+            refs.append((name, value))
+        elif isinstance(value, list):
+            refs += [(name, v) for v in value if isinstance(v, str)]
+    return refs
+
+
+def _failure(route: Route, exc: ProviderError) -> Outcome:
+    error: dict[str, Any] = {"message": exc.message, "error_code": exc.error_code}
+    if exc.retry_after is not None:
+        error["retry_after"] = exc.retry_after
+    return Outcome(status="fail", provider=route.provider.name, model=route.model.name, error=error)
+
+
+def _output_model(sub: Subfeature, data: Mapping[str, Any]) -> type[BaseModel]:
+    phase = data.get("phase")
+    if sub.phases and isinstance(phase, str) and phase in sub.phases:
+        return sub.phases[phase][1]
+    return sub.output_model
+
+
+def _validation_detail(exc: ValidationError, prefix: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        {"loc": [*prefix, *err["loc"]], "msg": err["msg"], "type": err["type"]}
+        for err in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
+def _language_ok(value: str, allowed: frozenset[str]) -> bool:
+    base = value.replace("_", "-").split("-")[0].lower()
+    return value in allowed or value.lower() in allowed or base in allowed
+
+
+def _constraint_error(route: Route, data: Mapping[str, Any], metas: Mapping[str, FileMeta | None]) -> RequestError | None:
+    c = route.constraints
+    who = f"{route.offer.subfeature}/{route.provider.name}/{route.model.name}"
+    if c.languages is not None:
+        for name in LANGUAGE_FIELDS:
+            value = data.get(name)
+            if isinstance(value, str) and value and not _language_ok(value, c.languages):
+                return RequestError.field(
+                    ("body", "input", name),
+                    f"{who} does not support language {value!r}; supported: {', '.join(sorted(c.languages))}",
+                    "unsupported_language",
+                )
+    if c.max_text_chars is not None:
+        text = data.get("text")
+        if isinstance(text, str) and len(text) > c.max_text_chars:
+            return RequestError.field(
+                ("body", "input", "text"),
+                f"{who} accepts at most {c.max_text_chars} characters, got {len(text)}",
+                "text_too_long",
+            )
+    if c.max_items is not None:
+        texts = data.get("texts")
+        if isinstance(texts, list) and len(texts) > c.max_items:
+            return RequestError.field(
+                ("body", "input", "texts"), f"{who} accepts at most {c.max_items} texts, got {len(texts)}", "too_many"
+            )
+    for name, meta in metas.items():
+        if meta is None:
+            continue
+        problem = _file_problem(c, meta.mime, meta.size, meta.page_count)
+        if problem:
+            status = 415 if problem.startswith("unsupported file type") else 422
+            return RequestError.field(("body", "input", name), f"{who}: {problem}", "unsupported_file", status)
+    return None
+
+
+def _file_problem(c: Constraints, mime: str, size: int, pages: int | None) -> str | None:
+    if c.mime_types is not None and mime not in c.mime_types:
+        return f"unsupported file type {mime}; accepted: {', '.join(sorted(c.mime_types))}"
+    if c.max_file_bytes is not None and size > c.max_file_bytes:
+        return f"file of {size} bytes is larger than the {c.max_file_bytes} bytes accepted"
+    if c.max_pages is not None and pages is not None and pages > c.max_pages:
+        return f"document of {pages} pages is longer than the {c.max_pages} pages accepted"
+    return None
+
+
+_session: aiohttp.ClientSession | None = None
+
+
+def _shared_http_session() -> aiohttp.ClientSession:
+    """One aiohttp session per process for outbound provider calls (pooling, DNS cache)."""
+    global _session
+    if _session is None or _session.closed:
+        import aiohttp
+
+        _session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
+        )
+    return _session
+
+
+async def close_shared_http_session() -> None:
+    global _session
+    if _session is not None and not _session.closed:
+        await _session.close()
+    _session = None
+

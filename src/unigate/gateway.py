@@ -1,0 +1,335 @@
+"""The facade: everything the HTTP API, the CLI and Python users do goes through `Gateway`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Coroutine, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from unigate.accounts.keys import ApiKey, KeyStore
+from unigate.catalog.common import file_fields
+from unigate.db.database import Database
+from unigate.db.migrate import upgrade
+from unigate.engine.envelope import envelope
+from unigate.engine.errors import NotFound, RequestError
+from unigate.engine.executor import Engine, Outcome, close_shared_http_session
+from unigate.files.fetch import FetchPolicy, UrlRefused, close_fetch_session
+from unigate.files.storage import storage_from_url
+from unigate.files.uploads import FileRecord, FileService
+from unigate.jobs.handler import JobRunner
+from unigate.jobs.queue import CancelResult, NewJob
+from unigate.jobs.sqlite_queue import SqliteJobQueue
+from unigate.jobs.store import Job, JobStore
+from unigate.providers.registry import ProviderRegistry, default_registry
+from unigate.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+LIBRARY_KEY_NAME = "__library__"
+
+
+class Gateway:
+    """unigate without a server.
+
+    Async use: ``async with Gateway() as gw: await gw.arun("text/embeddings/local", {"texts": ["a"]})``.
+    Sync use: ``gw = Gateway(); gw.run("ocr/ocr/local", file="scan.png"); gw.close()``.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        registry: ProviderRegistry | None = None,
+        run_workers: bool = True,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.registry = registry or default_registry(tuple(self.settings.extra_providers))
+        self.run_workers = run_workers
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = Database(self.settings.resolved_database_url)
+        self.keys = KeyStore(self.db)
+        policy = FetchPolicy(
+            max_bytes=self.settings.url_fetch_max_bytes,
+            timeout_s=self.settings.url_fetch_timeout_s,
+            allow=tuple(self.settings.url_allow),
+        )
+        self.files = FileService(self.db, storage_from_url(self.settings.resolved_storage_url), policy)
+        self.engine = Engine(
+            self.registry,
+            self.files,
+            cpu_workers=self.settings.cpu_concurrency,
+            allowed_local_models=self.settings.local_models,
+        )
+        self.jobs = JobStore(self.db)
+        self.queue = SqliteJobQueue(
+            self.db,
+            self.jobs,
+            concurrency={"io": self.settings.io_concurrency, "cpu": self.settings.cpu_concurrency},
+            lease_s=self.settings.job_lease_s,
+            heartbeat_s=self.settings.job_heartbeat_s,
+            max_attempts=self.settings.job_max_attempts,
+        )
+        self._runner_task: asyncio.Task[None] | None = None
+        self._janitor_task: asyncio.Task[None] | None = None
+        self._library_key: ApiKey | None = None
+        self._started = False
+        self._loop_thread: _LoopThread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        await upgrade(self.db)
+        await self.db.start()
+        if self.settings.admin_key:
+            await self.keys.ensure_secret(self.settings.admin_key)
+        if self.run_workers:
+            runner = JobRunner(self.engine, self.jobs, self.queue, timeout_s=self.settings.async_timeout_s)
+            self._runner_task = asyncio.create_task(self.queue.run(runner), name="unigate-job-runner")
+            self._janitor_task = asyncio.create_task(self._janitor(), name="unigate-janitor")
+        self._started = True
+
+    async def aclose(self) -> None:
+        for task in (self._runner_task, self._janitor_task):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):
+                    pass
+        self._runner_task = self._janitor_task = None
+        await self.engine.close()
+        await close_shared_http_session()
+        await close_fetch_session()
+        await self.db.close()
+        self._started = False
+
+    async def __aenter__(self) -> Gateway:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def _janitor(self) -> None:
+        while True:
+            try:
+                await self.files.purge_expired()
+            except Exception:
+                log.exception("purging expired files failed")
+            await asyncio.sleep(3600)
+
+    async def ensure_first_key(self) -> str | None:
+        """On a fresh install with no key, create an admin key and return its secret (shown once)."""
+        if await self.keys.count_active() > 0:
+            return None
+        _, secret = await self.keys.create("admin", is_admin=True)
+        return secret
+
+    # ------------------------------------------------------------------ universal AI
+
+    async def execute(
+        self,
+        owner_id: str,
+        *,
+        model: str,
+        input: Mapping[str, Any],
+        provider_params: Mapping[str, Any] | None = None,
+        fallbacks: Sequence[str] = (),
+        show_original_response: bool = False,
+    ) -> dict[str, Any]:
+        """Run one sync request; returns the envelope. Client errors raise `RequestError`."""
+        created = time.time()
+        prepared = await self.engine.prepare(
+            model=model,
+            input=input,
+            owner_id=owner_id,
+            provider_params=provider_params,
+            fallbacks=fallbacks,
+            show_original_response=show_original_response,
+        )
+        outcome = await self.engine.execute(prepared, owner_id, timeout_s=self.settings.default_timeout_s)
+        assert isinstance(outcome, Outcome)
+        return envelope(
+            status=outcome.status,
+            cost=outcome.cost_str,
+            provider=outcome.provider,
+            feature=prepared.sub.feature,
+            subfeature=prepared.sub.name,
+            created_at=created,
+            output=outcome.output,
+            error=outcome.error,
+            model=outcome.model,
+            original_response=outcome.original_response,
+            show_original_response=show_original_response,
+        )
+
+    async def submit(
+        self,
+        owner_id: str,
+        *,
+        model: str,
+        input: Mapping[str, Any],
+        provider_params: Mapping[str, Any] | None = None,
+        fallbacks: Sequence[str] = (),
+        show_original_response: bool = False,
+        webhook_receiver: str | None = None,
+        user_webhook_parameters: Any = None,
+    ) -> Job:
+        """Validate and enqueue an async job; the row is committed when this returns."""
+        prepared = await self.engine.prepare(
+            model=model,
+            input=input,
+            owner_id=owner_id,
+            provider_params=provider_params,
+            fallbacks=fallbacks,
+            show_original_response=show_original_response,
+            asynchronous=True,
+        )
+        if webhook_receiver:
+            try:
+                await self.files.check_url(webhook_receiver)
+            except UrlRefused as exc:
+                raise RequestError.field(("body", "webhook_receiver"), str(exc), "url_refused") from None
+        primary = prepared.routes[0]
+        new = NewJob(
+            id=str(uuid.uuid4()),
+            owner_key_id=owner_id,
+            feature=prepared.sub.feature,
+            subfeature=prepared.sub.name,
+            provider=primary.provider.name,
+            model=prepared.requested_model,
+            request={
+                "model": model,
+                "input": prepared.input_data,
+                "provider_params": prepared.provider_params,
+                "fallbacks": list(fallbacks),
+                "show_original_response": show_original_response,
+            },
+            queue="cpu" if primary.offer.compute != "io" else "io",
+            created_at=time.time(),
+            webhook_receiver=webhook_receiver,
+            user_webhook_parameters=user_webhook_parameters,
+        )
+        await self.queue.enqueue(new)
+        return Job(
+            id=new.id, owner_key_id=owner_id, feature=new.feature, subfeature=new.subfeature,
+            provider=new.provider, model=new.model, request=new.request, status="processing", state="queued",
+            queue=new.queue, run_at=new.created_at, attempts=0, cancel_requested=False, provider_job_id=None,
+            provider_state=None, output=None, original_response=None, error=None, cost="0.000",
+            webhook_receiver=webhook_receiver, user_webhook_parameters=user_webhook_parameters,
+            created_at=new.created_at, started_at=None, finished_at=None,
+        )
+
+    async def job(self, owner_id: str, job_id: str) -> Job:
+        job = await self.jobs.get(job_id, owner_id)
+        if job is None:
+            raise NotFound(f"job {job_id!r}")
+        return job
+
+    async def cancel(self, owner_id: str, job_id: str) -> CancelResult:
+        result = await self.queue.request_cancel(job_id, owner_id)
+        if result == "not_found":
+            raise NotFound(f"job {job_id!r}")
+        return result
+
+    async def wait(self, owner_id: str, job_id: str, *, timeout_s: float = 600.0, interval_s: float = 0.1) -> Job:
+        """Poll until the job ends (library and CLI convenience)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            job = await self.job(owner_id, job_id)
+            if job.status != "processing" or time.monotonic() > deadline:
+                return job
+            await asyncio.sleep(interval_s)
+
+    # ------------------------------------------------------------------ library convenience
+
+    async def library_owner(self) -> str:
+        """The key that owns work done through the Python library (created on first use)."""
+        if self._library_key is None:
+            for key in await self.keys.list():
+                if key.name == LIBRARY_KEY_NAME and key.revoked_at is None:
+                    self._library_key = key
+                    break
+            else:
+                self._library_key, _ = await self.keys.create(LIBRARY_KEY_NAME)
+        return self._library_key.id
+
+    async def _library_input(self, owner_id: str, model: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Upload local paths given as file inputs, so `file="scan.png"` just works."""
+        _, sub = self.engine.resolve_subfeature(model)
+        for name in file_fields(sub.input_model):
+            for key in (name, f"{name}_id"):
+                value = data.get(key)
+                if isinstance(value, (str, Path)) and not str(value).startswith(("http://", "https://")):
+                    path = Path(value)
+                    if path.is_file():
+                        rec = await self.files.upload(owner_id, path.read_bytes(), path.name)
+                        data[key] = rec.id
+        return data
+
+    async def arun(self, model: str, input: Mapping[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+        """Run any subfeature from Python; async subfeatures are submitted and awaited."""
+        await self.start()
+        owner = await self.library_owner()
+        options = {k: fields.pop(k) for k in ("provider_params", "fallbacks", "show_original_response") if k in fields}
+        data = await self._library_input(owner, model, {**(input or {}), **fields})
+        _, sub = self.engine.resolve_subfeature(model)
+        if sub.mode == "async":
+            job = await self.submit(owner, model=model, input=data, **options)
+            if not self.run_workers:
+                raise RuntimeError("this Gateway runs no workers; the job was queued: " + job.id)
+            return (await self.wait(owner, job.id)).envelope()
+        return await self.execute(owner, model=model, input=data, **options)
+
+    async def aupload(self, path: str | Path, *, purpose: str = "general") -> FileRecord:
+        await self.start()
+        p = Path(path)
+        return await self.files.upload(await self.library_owner(), p.read_bytes(), p.name, purpose=purpose)
+
+    def _sync(self, coro: Coroutine[Any, Any, T]) -> T:
+        if self._loop_thread is None:
+            self._loop_thread = _LoopThread()
+        return self._loop_thread.run(coro)
+
+    def run(self, model: str, input: Mapping[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+        return self._sync(self.arun(model, input, **fields))
+
+    def upload(self, path: str | Path, *, purpose: str = "general") -> FileRecord:
+        return self._sync(self.aupload(path, purpose=purpose))
+
+    def close(self) -> None:
+        if self._loop_thread is not None:
+            self._loop_thread.run(self.aclose())
+            self._loop_thread.stop()
+            self._loop_thread = None
+
+    def __enter__(self) -> Gateway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _LoopThread:
+    """An event loop in a daemon thread, so sync methods work even inside a running loop (notebooks)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="unigate-loop", daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+        self.loop.close()

@@ -1,0 +1,313 @@
+"""The embedded backend: the job table is the queue.
+
+Enqueue is the INSERT of the job row. The runner claims due jobs with one `UPDATE ... RETURNING`
+under a lease, extends the leases of its running jobs with a heartbeat, and re-claims jobs whose
+lease expired (a killed process loses nothing). Delays are the `run_at` column; cancellation is a
+flag the heartbeat picks up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from unigate.db.database import Database
+from unigate.db.tables import jobs
+from unigate.jobs.queue import CancelResult, JobHandler, JobQueue, NewJob
+from unigate.jobs.store import FAIL, PROCESSING, Job, JobStore
+
+log = logging.getLogger(__name__)
+
+CANCELLED_ERROR = {"message": "the job was cancelled", "error_code": "cancelled"}
+
+
+class SqliteJobQueue(JobQueue):
+    def __init__(
+        self,
+        db: Database,
+        store: JobStore,
+        *,
+        concurrency: dict[str, int],
+        lease_s: float = 30.0,
+        heartbeat_s: float = 10.0,
+        max_idle_sleep_s: float = 1.0,
+        max_attempts: int = 3,
+    ) -> None:
+        self.db = db
+        self.store = store
+        self.concurrency = concurrency
+        self.lease_s = lease_s
+        self.heartbeat_s = heartbeat_s
+        self.max_idle_sleep_s = max_idle_sleep_s
+        self.max_attempts = max_attempts
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self._active: dict[str, asyncio.Task[None]] = {}
+        self._active_queue: dict[str, str] = {}
+        self._user_cancelled: set[str] = set()
+
+    # ------------------------------------------------------------------ producer side
+
+    async def enqueue(self, job: NewJob) -> None:
+        now = time.time()
+
+        async def insert(conn: AsyncConnection) -> None:
+            await conn.execute(
+                jobs.insert().values(
+                    id=job.id,
+                    owner_key_id=job.owner_key_id,
+                    feature=job.feature,
+                    subfeature=job.subfeature,
+                    provider=job.provider,
+                    model=job.model,
+                    request=job.request,
+                    status=PROCESSING,
+                    state="queued",
+                    queue=job.queue,
+                    run_at=now,
+                    attempts=0,
+                    cancel_requested=False,
+                    cost="0.000",
+                    webhook_receiver=job.webhook_receiver,
+                    user_webhook_parameters=job.user_webhook_parameters,
+                    created_at=job.created_at,
+                )
+            )
+
+        await self.db.write(insert)
+        self._wake.set()
+
+    async def reschedule(
+        self,
+        job_id: str,
+        *,
+        delay_s: float,
+        provider_job_id: str | None = None,
+        provider_state: dict[str, Any] | None = None,
+        reset_attempts: bool = True,
+    ) -> bool:
+        values: dict[str, Any] = {
+            "state": "queued",
+            "run_at": time.time() + max(0.0, delay_s),
+            "lease_owner": None,
+            "lease_until": None,
+        }
+        if provider_job_id is not None:
+            values["provider_job_id"] = provider_job_id
+        if provider_state is not None:
+            values["provider_state"] = provider_state
+        if reset_attempts:
+            values["attempts"] = 0
+
+        async def do(conn: AsyncConnection) -> int:
+            res = await conn.execute(
+                update(jobs).where(jobs.c.id == job_id, jobs.c.state == "running").values(**values)
+            )
+            return int(res.rowcount)
+
+        changed = await self.db.write(do) == 1
+        if changed:
+            self._wake.set()
+        return changed
+
+    async def request_cancel(self, job_id: str, owner_id: str) -> CancelResult:
+        now = time.time()
+
+        async def do(conn: AsyncConnection) -> CancelResult:
+            queued = await conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.owner_key_id == owner_id, jobs.c.state == "queued")
+                .values(status=FAIL, state="done", error=CANCELLED_ERROR, finished_at=now)
+            )
+            if queued.rowcount:
+                return "cancelled"
+            running = await conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.owner_key_id == owner_id, jobs.c.state == "running")
+                .values(cancel_requested=True)
+            )
+            if running.rowcount:
+                return "cancelling"
+            exists = await conn.scalar(
+                select(func.count()).select_from(jobs).where(jobs.c.id == job_id, jobs.c.owner_key_id == owner_id)
+            )
+            return "finished" if exists else "not_found"
+
+        result = await self.db.write(do)
+        if result == "cancelling" and job_id in self._active:
+            self._cancel_local(job_id)
+        return result
+
+    # ------------------------------------------------------------------ worker side
+
+    async def run(self, handler: JobHandler) -> None:
+        heartbeat = asyncio.create_task(self._heartbeat_loop(), name="unigate-job-heartbeat")
+        try:
+            while True:
+                claimed = 0
+                for queue, limit in self.concurrency.items():
+                    free = limit - sum(1 for q in self._active_queue.values() if q == queue)
+                    if free <= 0:
+                        continue
+                    for job in await self._claim(queue, min(free, 200)):
+                        claimed += 1
+                        self._start(job, handler)
+                if not claimed:
+                    await self._idle()
+        finally:
+            heartbeat.cancel()
+            for task in list(self._active.values()):
+                task.cancel()
+            if self._active:
+                await asyncio.gather(*self._active.values(), return_exceptions=True)
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        timeout = self.max_idle_sleep_s
+        async with self.db.connect() as conn:
+            next_at = await conn.scalar(select(func.min(jobs.c.run_at)).where(jobs.c.state == "queued"))
+        if next_at is not None:
+            timeout = min(timeout, max(0.0, float(next_at) - time.time()))
+        if timeout <= 0:
+            return
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except TimeoutError:
+            pass
+
+    async def _claim(self, queue: str, limit: int) -> list[Job]:
+        now = time.time()
+        due = (
+            select(jobs.c.id)
+            .where(
+                jobs.c.queue == queue,
+                or_(
+                    and_(jobs.c.state == "queued", jobs.c.run_at <= now),
+                    and_(jobs.c.state == "running", jobs.c.lease_until < now),
+                ),
+            )
+            .order_by(jobs.c.run_at)
+            .limit(limit)
+        )
+        stmt = (
+            update(jobs)
+            .where(jobs.c.id.in_(due.scalar_subquery()))
+            .values(
+                state="running",
+                lease_owner=self.worker_id,
+                lease_until=now + self.lease_s,
+                attempts=jobs.c.attempts + 1,
+                started_at=func.coalesce(jobs.c.started_at, now),
+            )
+            .returning(*jobs.c)
+        )
+
+        async def do(conn: AsyncConnection) -> list[Job]:
+            return [Job.from_row(r) for r in (await conn.execute(stmt)).all()]
+
+        return await self.db.write(do)
+
+    def _start(self, job: Job, handler: JobHandler) -> None:
+        task = asyncio.create_task(self._run_one(job, handler), name=f"unigate-job-{job.id}")
+        self._active[job.id] = task
+        self._active_queue[job.id] = job.queue
+
+        def done(_: asyncio.Task[None]) -> None:
+            self._active.pop(job.id, None)
+            self._active_queue.pop(job.id, None)
+            self._user_cancelled.discard(job.id)
+            self._wake.set()
+
+        task.add_done_callback(done)
+
+    async def _run_one(self, job: Job, handler: JobHandler) -> None:
+        try:
+            if job.cancel_requested:
+                await self._record_cancel(job)
+                return
+            if job.attempts > self.max_attempts:
+                await self.store.complete(
+                    job.id,
+                    status=FAIL,
+                    provider=job.provider,
+                    model=job.model,
+                    output=None,
+                    original_response=None,
+                    error={
+                        "message": f"the job was interrupted {job.attempts - 1} times (worker crashes or timeouts)",
+                        "error_code": "job_interrupted",
+                    },
+                    cost=job.cost,
+                )
+                return
+            await handler(job)
+        except asyncio.CancelledError:
+            if job.id in self._user_cancelled:
+                await asyncio.shield(self._record_cancel(job))
+            else:  # shutting down: hand the job back so the next start picks it up at once
+                await asyncio.shield(self.reschedule(job.id, delay_s=0, reset_attempts=False))
+            raise
+        except Exception:
+            log.exception("job %s handler crashed", job.id)
+            await self.store.complete(
+                job.id,
+                status=FAIL,
+                provider=job.provider,
+                model=job.model,
+                output=None,
+                original_response=None,
+                error={"message": "internal error while running the job", "error_code": "internal_error"},
+                cost=job.cost,
+            )
+
+    async def _record_cancel(self, job: Job) -> None:
+        await self.store.complete(
+            job.id,
+            status=FAIL,
+            provider=job.provider,
+            model=job.model,
+            output=None,
+            original_response=None,
+            error=CANCELLED_ERROR,
+            cost=job.cost,
+        )
+
+    def _cancel_local(self, job_id: str) -> None:
+        task = self._active.get(job_id)
+        if task is not None and not task.done():
+            self._user_cancelled.add(job_id)
+            task.cancel()
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            ids = list(self._active)
+            if not ids:
+                continue
+            try:
+                await self._heartbeat(ids)
+            except Exception:
+                log.exception("job heartbeat failed")
+
+    async def _heartbeat(self, ids: list[str]) -> None:
+        until = time.time() + self.lease_s
+
+        async def do(conn: AsyncConnection) -> list[str]:
+            await conn.execute(
+                update(jobs)
+                .where(jobs.c.id.in_(ids), jobs.c.lease_owner == self.worker_id, jobs.c.state == "running")
+                .values(lease_until=until)
+            )
+            rows = await conn.execute(select(jobs.c.id).where(jobs.c.id.in_(ids), jobs.c.cancel_requested))
+            return [r[0] for r in rows]
+
+        for job_id in await self.db.write(do):
+            self._cancel_local(job_id)

@@ -1,0 +1,145 @@
+"""The job table: reads, and the one place a job's completion is recorded (exactly once)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from unigate.db.database import Database
+from unigate.db.tables import jobs
+from unigate.engine.envelope import envelope
+
+PROCESSING = "processing"
+SUCCESS = "success"
+FAIL = "fail"
+
+
+@dataclass(slots=True)
+class Job:
+    id: str
+    owner_key_id: str
+    feature: str
+    subfeature: str
+    provider: str
+    model: str | None
+    request: dict[str, Any]
+    status: str
+    state: str
+    queue: str
+    run_at: float
+    attempts: int
+    cancel_requested: bool
+    provider_job_id: str | None
+    provider_state: dict[str, Any] | None
+    output: Any
+    original_response: Any
+    error: dict[str, Any] | None
+    cost: str
+    webhook_receiver: str | None
+    user_webhook_parameters: Any
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    lease_owner: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Job:
+        m = row._mapping
+        return cls(**{name: m[name] for name in cls.__dataclass_fields__})
+
+    def envelope(self, *, with_output: bool = True) -> dict[str, Any]:
+        show = bool(self.request.get("show_original_response"))
+        return envelope(
+            public_id=self.id,
+            status=self.status,
+            cost=self.cost,
+            provider=self.provider,
+            feature=self.feature,
+            subfeature=self.subfeature,
+            created_at=self.created_at,
+            output=self.output if with_output else None,
+            error=self.error,
+            model=self.model,
+            original_response=self.original_response,
+            show_original_response=show and with_output,
+        )
+
+
+class JobStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, job_id: str, owner_id: str | None = None) -> Job | None:
+        query = select(jobs).where(jobs.c.id == job_id)
+        if owner_id is not None:
+            query = query.where(jobs.c.owner_key_id == owner_id)
+        async with self.db.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return Job.from_row(row) if row is not None else None
+
+    async def list(
+        self,
+        owner_id: str,
+        *,
+        status: str | None = None,
+        subfeature: str | None = None,
+        limit: int = 20,
+        before: tuple[float, str] | None = None,
+    ) -> list[Job]:
+        """The owner's jobs, newest first; `before` is the (created_at, id) of the last item seen."""
+        query = select(jobs).where(jobs.c.owner_key_id == owner_id)
+        if status is not None:
+            query = query.where(jobs.c.status == status)
+        if subfeature is not None:
+            if "/" in subfeature:
+                feature, _, sub = subfeature.partition("/")
+                query = query.where(jobs.c.feature == feature, jobs.c.subfeature == sub)
+            else:
+                query = query.where(jobs.c.subfeature == subfeature)
+        if before is not None:
+            ts, jid = before
+            query = query.where(or_(jobs.c.created_at < ts, and_(jobs.c.created_at == ts, jobs.c.id < jid)))
+        query = query.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
+        async with self.db.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [Job.from_row(r) for r in rows]
+
+    async def complete(
+        self,
+        job_id: str,
+        *,
+        status: str,
+        provider: str,
+        model: str | None,
+        output: Any,
+        original_response: Any,
+        error: dict[str, Any] | None,
+        cost: str,
+    ) -> bool:
+        """Record the end of a job. Only the first completion counts (a job may run twice)."""
+
+        async def do(conn: AsyncConnection) -> int:
+            res = await conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.state != "done")
+                .values(
+                    status=status,
+                    state="done",
+                    provider=provider,
+                    model=model,
+                    output=output,
+                    original_response=original_response,
+                    error=error,
+                    cost=cost,
+                    finished_at=time.time(),
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+            return int(res.rowcount)
+
+        return await self.db.write(do) == 1

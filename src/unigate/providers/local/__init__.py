@@ -1,0 +1,59 @@
+"""The `local` provider: open models run on this server's CPU from weights inside installed packages.
+
+Importing this package is cheap: the heavy libraries (onnxruntime, numpy, rapidocr, faster-whisper,
+pypdfium2, OpenCV) are imported inside the worker-thread calls, and each model loads on first use.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Mapping, Sequence
+
+from unigate.providers.base import Offer
+from unigate.providers.local import embeddings, langdetect, ocr, speech
+
+# (extra that installs it, modules it needs, offers it enables)
+_FAMILIES: tuple[tuple[str, tuple[str, ...], Callable[[], Sequence[Offer]]], ...] = (
+    ("local-text", embeddings.REQUIRES, lambda: (embeddings.offer(),)),
+    ("local-text", langdetect.REQUIRES, lambda: (langdetect.offer(),)),
+    ("local-ocr", ocr.REQUIRES, ocr.offers),
+    ("local-speech", speech.REQUIRES, lambda: (speech.offer(),)),
+)
+
+
+def _missing(modules: Sequence[str]) -> list[str]:
+    # find_spec locates a top-level module without importing it.
+    return [m for m in modules if importlib.util.find_spec(m) is None]
+
+
+class LocalProvider:
+    name = "local"
+    display_name = "Local open models (CPU)"
+
+    def offers(self) -> Sequence[Offer]:
+        """The offers whose packages are installed (a partial install serves what it can)."""
+        found: list[Offer] = []
+        for _extra, modules, make in _FAMILIES:
+            if not _missing(modules):
+                found.extend(make())
+        return found
+
+    def missing(self) -> dict[str, list[str]]:
+        """Extra name -> missing modules, for the families that cannot run here."""
+        out: dict[str, list[str]] = {}
+        for extra, modules, _make in _FAMILIES:
+            if gone := _missing(modules):
+                out.setdefault(extra, []).extend(m for m in gone if m not in out.get(extra, []))
+        return out
+
+    def unavailable_reason(self, env: Mapping[str, str]) -> str | None:
+        if self.offers():
+            return None
+        extras = ", ".join(f"{extra} (missing {', '.join(mods)})" for extra, mods in self.missing().items())
+        return f"no local model extra is installed: pip install 'unigate[local]' or one of {extras}"
+
+    def credentials(self, env: Mapping[str, str]) -> Mapping[str, str]:
+        return {}
+
+
+__all__ = ["LocalProvider"]

@@ -1,0 +1,70 @@
+"""Settings from the environment (`UNIGATE_*`), via pydantic-settings."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="UNIGATE_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(Path(".unigate"), description="Where the embedded database and files live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite+aiosqlite:///<data_dir>/unigate.db (WAL mode)."
+    )
+    storage_url: str | None = Field(None, description="Where uploaded files live; default <data_dir>/files.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: bool = Field(True, description="Run job workers inside the server process.")
+    admin_key: str | None = Field(None, description="An admin API key to create at start if missing.")
+
+    # Requests and files
+    max_upload_bytes: int = 100 * 1024 * 1024
+    max_request_bytes: int = 10 * 1024 * 1024
+    default_timeout_s: float = 60.0
+    async_timeout_s: float = 30 * 60.0
+    url_fetch_max_bytes: int = 100 * 1024 * 1024
+    url_fetch_timeout_s: float = 30.0
+    url_allow: list[str] = Field(
+        default_factory=list,
+        description="Hosts or CIDR networks URL inputs may reach despite the SSRF guard (tests only).",
+    )
+
+    # Jobs
+    job_lease_s: float = 30.0
+    job_heartbeat_s: float = 10.0
+    job_poll_interval_s: float = 0.05
+    io_concurrency: int = 200
+    cpu_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    job_max_attempts: int = 3
+    jobs_page_size_max: int = 100
+
+    extra_providers: list[str] = Field(
+        default_factory=list,
+        description="Providers to load by import path ('package.module:Attr'), besides entry points.",
+    )
+
+    # Local models
+    local_models: list[str] | None = Field(
+        None, description="Local model names allowed to load (None: all installed ones)."
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'unigate.db'}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or str(self.data_dir / "files")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
