@@ -81,7 +81,10 @@ class FakeProvider:
         loaded = await ctx.files(inp.file)
         text = f"{loaded.mime}:{loaded.size}"
         return ProviderResult(
-            output={"text": text, "bounding_boxes": [{"text": text, "left": 0, "top": 0, "width": 1, "height": 1}]},
+            output={
+                "text": text,
+                "bounding_boxes": [{"text": text, "left": 0, "top": 0, "width": 1, "height": 1}],
+            },
             usage={"page": loaded.page_count or 1},
         )
 
@@ -89,13 +92,17 @@ class FakeProvider:
         await self._behave(ctx, "launch")
         job_id = f"{self.name}-job-{next(self._ids)}"
         self.launches.append(job_id)
-        return Launched(job_id, retry_after=float(ctx.provider_params.get("retry_after", 0.05)), state={"polls": 0})
+        return Launched(
+            job_id, retry_after=float(ctx.provider_params.get("retry_after", 0.05)), state={"polls": 0}
+        )
 
     async def poll(self, provider_job_id: str, ctx: CallContext) -> Pending | ProviderResult:
         self.calls["poll"] += 1
         polls = int(ctx.job_state.get("polls", 0)) + 1
         if polls < int(ctx.provider_params.get("polls", 2)):
-            return Pending(retry_after=float(ctx.provider_params.get("retry_after", 0.05)), state={"polls": polls})
+            return Pending(
+                retry_after=float(ctx.provider_params.get("retry_after", 0.05)), state={"polls": polls}
+            )
         text = f"done {provider_job_id} after {polls} polls"
         return ProviderResult(
             output={
@@ -128,7 +135,9 @@ class FakeProvider:
                 "ocr/ocr",
                 models=(ModelSpec("v1"),),
                 default_model="v1",
-                constraints=Constraints(mime_types=frozenset({"image/png", "application/pdf"}), languages=frozenset({"en"})),
+                constraints=Constraints(
+                    mime_types=frozenset({"image/png", "application/pdf"}), languages=frozenset({"en"})
+                ),
                 run=self.ocr,
             ),
             Offer(

@@ -10,11 +10,23 @@ from tests.conftest import Api
 from tests.fakes import FakeProvider
 
 COST = re.compile(r"^(?!^[-+.]*$)[+-]?0*\d*\.?\d*$")
-ENVELOPE_KEYS = {"status", "cost", "provider", "feature", "subfeature", "created_at", "output", "error", "model"}
+ENVELOPE_KEYS = {
+    "status",
+    "cost",
+    "provider",
+    "feature",
+    "subfeature",
+    "created_at",
+    "output",
+    "error",
+    "model",
+}
 
 
 async def test_sync_envelope_and_exact_cost(api: Api) -> None:
-    r = await api.post("/v3/universal-ai", json={"model": "text/embeddings/fake", "input": {"texts": ["a", "bb"]}})
+    r = await api.post(
+        "/v3/universal-ai", json={"model": "text/embeddings/fake", "input": {"texts": ["a", "bb"]}}
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert set(body) == ENVELOPE_KEYS
@@ -94,14 +106,22 @@ async def test_adapter_bug_and_bad_output_end_as_fail(api: Api) -> None:
     assert r.status_code == 200 and r.json()["error"]["error_code"] == "provider_error"
     r = await api.post(
         "/v3/universal-ai",
-        json={"model": "text/embeddings/fake", "input": {"texts": ["a"]}, "provider_params": {"bad_output": True}},
+        json={
+            "model": "text/embeddings/fake",
+            "input": {"texts": ["a"]},
+            "provider_params": {"bad_output": True},
+        },
     )
     assert r.status_code == 200 and r.json()["error"]["error_code"] == "provider_bad_response"
 
 
-async def test_unavailable_provider_fails_with_reason(api: Api, fakes: tuple[FakeProvider, FakeProvider]) -> None:
+async def test_unavailable_provider_fails_with_reason(
+    api: Api, fakes: tuple[FakeProvider, FakeProvider]
+) -> None:
     fakes[0].missing_credentials = True
-    body = (await api.post("/v3/universal-ai", json={"model": "text/embeddings/fake", "input": {"texts": ["a"]}})).json()
+    body = (
+        await api.post("/v3/universal-ai", json={"model": "text/embeddings/fake", "input": {"texts": ["a"]}})
+    ).json()
     assert body["status"] == "fail"
     assert body["error"] == {"message": "FAKE_API_KEY is not set", "error_code": "provider_unavailable"}
 
@@ -113,7 +133,9 @@ async def test_unknown_names_suggest_closest(api: Api) -> None:
     assert detail["loc"] == ["body", "model"] and "text/embeddings" in detail["msg"]
     r = await api.post("/v3/universal-ai", json={"model": "text/embeddings/fak", "input": {"texts": ["a"]}})
     assert r.status_code == 422 and "fake" in r.json()["detail"][0]["msg"]
-    r = await api.post("/v3/universal-ai", json={"model": "text/embeddings/fake/smal", "input": {"texts": ["a"]}})
+    r = await api.post(
+        "/v3/universal-ai", json={"model": "text/embeddings/fake/smal", "input": {"texts": ["a"]}}
+    )
     assert r.status_code == 422 and "small" in r.json()["detail"][0]["msg"]
     r = await api.post("/v3/universal-ai", json={"model": "text", "input": {}})
     assert r.status_code == 422 and "feature/subfeature/provider" in r.json()["detail"][0]["msg"]
@@ -126,16 +148,21 @@ async def test_input_validation_errors_use_fastapi_detail(api: Api) -> None:
     r = await api.post("/v3/universal-ai", json={"model": "text/embeddings/fake", "input": {"text": ["a"]}})
     assert r.status_code == 422
     r = await api.client.post(
-        "/v3/universal-ai", content=b'{"model": "text/embeddings/fake", "input": ', headers={"content-type": "application/json"}
+        "/v3/universal-ai",
+        content=b'{"model": "text/embeddings/fake", "input": ',
+        headers={"content-type": "application/json"},
     )
     assert r.status_code == 422 and r.json()["detail"][0]["type"] == "json_invalid"
     r = await api.post("/v3/universal-ai", json={"input": {"texts": ["a"]}})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "model"]
 
 
-async def test_constraint_violation_is_422_before_the_call(api: Api, fakes: tuple[FakeProvider, FakeProvider]) -> None:
+async def test_constraint_violation_is_422_before_the_call(
+    api: Api, fakes: tuple[FakeProvider, FakeProvider]
+) -> None:
     r = await api.post(
-        "/v3/universal-ai", json={"model": "translation/language_detection/fake", "input": {"text": "x" * 1001}}
+        "/v3/universal-ai",
+        json={"model": "translation/language_detection/fake", "input": {"text": "x" * 1001}},
     )
     assert r.status_code == 422 and "1000" in r.text
     assert fakes[0].calls["langdetect"] == 0
@@ -158,12 +185,18 @@ async def test_async_only_subfeature_refused_on_sync_endpoint(api: Api) -> None:
     assert r.status_code == 400 and "/v3/universal-ai/async" in r.json()["detail"]
 
 
-async def test_async_job_with_provider_side_launch_and_poll(api: Api, fakes: tuple[FakeProvider, FakeProvider]) -> None:
+async def test_async_job_with_provider_side_launch_and_poll(
+    api: Api, fakes: tuple[FakeProvider, FakeProvider]
+) -> None:
     up = await api.upload(b"%PDF-1.4\n%%EOF\n", "doc.pdf")
     assert up.status_code == 200, up.text
     r = await api.post(
         "/v3/universal-ai/async",
-        json={"model": "ocr/ocr_async/fake", "input": {"file_id": up.json()["file_id"]}, "provider_params": {"polls": 3}},
+        json={
+            "model": "ocr/ocr_async/fake",
+            "input": {"file_id": up.json()["file_id"]},
+            "provider_params": {"polls": 3},
+        },
     )
     assert r.status_code == 202, r.text
     created = r.json()
@@ -181,14 +214,20 @@ async def test_async_job_with_provider_side_launch_and_poll(api: Api, fakes: tup
 async def test_async_job_failure_ends_fail(api: Api) -> None:
     r = await api.post(
         "/v3/universal-ai/async",
-        json={"model": "text/embeddings/fake", "input": {"texts": ["a"]}, "provider_params": {"fail": "invalid"}},
+        json={
+            "model": "text/embeddings/fake",
+            "input": {"texts": ["a"]},
+            "provider_params": {"fail": "invalid"},
+        },
     )
     done = await api.wait(r.json()["public_id"])
     assert done["status"] == "fail" and done["error"]["error_code"] == "provider_invalid_input"
 
 
 async def test_jobs_are_private_to_their_key(api: Api) -> None:
-    r = await api.post("/v3/universal-ai/async", json={"model": "text/embeddings/fake", "input": {"texts": ["a"]}})
+    r = await api.post(
+        "/v3/universal-ai/async", json={"model": "text/embeddings/fake", "input": {"texts": ["a"]}}
+    )
     job_id = r.json()["public_id"]
     _, other = await api.gateway.keys.create("other")
     headers = {"Authorization": f"Bearer {other}"}
@@ -204,13 +243,21 @@ async def test_list_jobs_newest_first_paginated_and_filtered(api: Api) -> None:
     for i in range(5):
         model = "text/embeddings/fake" if i % 2 == 0 else "translation/language_detection/fake"
         inp = {"texts": ["a"]} if i % 2 == 0 else {"text": "hello"}
-        ids.append((await api.post("/v3/universal-ai/async", json={"model": model, "input": inp})).json()["public_id"])
+        ids.append(
+            (await api.post("/v3/universal-ai/async", json={"model": model, "input": inp})).json()[
+                "public_id"
+            ]
+        )
     for job_id in ids:
         await api.wait(job_id)
     page1 = (await api.get("/v3/universal-ai/async", params={"limit": 2})).json()
     assert [j["public_id"] for j in page1["items"]] == ids[::-1][:2]
-    page2 = (await api.get("/v3/universal-ai/async", params={"limit": 2, "cursor": page1["next_cursor"]})).json()
-    page3 = (await api.get("/v3/universal-ai/async", params={"limit": 2, "cursor": page2["next_cursor"]})).json()
+    page2 = (
+        await api.get("/v3/universal-ai/async", params={"limit": 2, "cursor": page1["next_cursor"]})
+    ).json()
+    page3 = (
+        await api.get("/v3/universal-ai/async", params={"limit": 2, "cursor": page2["next_cursor"]})
+    ).json()
     assert [j["public_id"] for j in page2["items"] + page3["items"]] == ids[::-1][2:]
     assert page3["next_cursor"] is None
     only = (await api.get("/v3/universal-ai/async", params={"subfeature": "embeddings"})).json()
@@ -244,22 +291,40 @@ async def test_upload_then_file_input_and_aliases(api: Api) -> None:
     png = _png()
     up = (await api.upload(png, "scan.txt")).json()  # the name lies: the type comes from the content
     assert up["file_mimetype"] == "image/png" and up["file_size"] == len(png)
-    assert set(up) == {"file_id", "file_name", "file_size", "file_mimetype", "purpose", "created_at", "metadata", "expires_at"}
+    assert set(up) == {
+        "file_id",
+        "file_name",
+        "file_size",
+        "file_mimetype",
+        "purpose",
+        "created_at",
+        "metadata",
+        "expires_at",
+    }
     for field in ("file", "file_id"):
-        body = (await api.post("/v3/universal-ai", json={"model": "ocr/ocr/fake", "input": {field: up["file_id"]}})).json()
+        body = (
+            await api.post(
+                "/v3/universal-ai", json={"model": "ocr/ocr/fake", "input": {field: up["file_id"]}}
+            )
+        ).json()
         assert body["status"] == "success" and body["output"]["text"] == f"image/png:{len(png)}"
 
 
 async def test_file_errors(api: Api) -> None:
-    r = await api.post("/v3/universal-ai", json={"model": "ocr/ocr/fake", "input": {"file": str(uuid.uuid4())}})
+    r = await api.post(
+        "/v3/universal-ai", json={"model": "ocr/ocr/fake", "input": {"file": str(uuid.uuid4())}}
+    )
     assert r.status_code == 404
     wav = (await api.upload(b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 40, "a.wav")).json()
     r = await api.post("/v3/universal-ai", json={"model": "ocr/ocr/fake", "input": {"file": wav["file_id"]}})
     assert r.status_code == 415 and "image/png" in r.text
-    r = await api.post("/v3/universal-ai", json={"model": "ocr/ocr/fake", "input": {"file": "http://10.1.2.3/x.png"}})
+    r = await api.post(
+        "/v3/universal-ai", json={"model": "ocr/ocr/fake", "input": {"file": "http://10.1.2.3/x.png"}}
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["type"] == "url_refused"
     r = await api.post(
-        "/v3/universal-ai", json={"model": "ocr/ocr/fake", "input": {"file": _png_id_placeholder(), "language": "fr"}}
+        "/v3/universal-ai",
+        json={"model": "ocr/ocr/fake", "input": {"file": _png_id_placeholder(), "language": "fr"}},
     )
     assert r.status_code in (404, 422)
 
@@ -273,7 +338,9 @@ async def test_upload_limits_and_delete(api: Api) -> None:
     r = await api.upload(_png(), "a.png", expires_in_days="31")
     assert r.status_code == 422
     _, other = await api.gateway.keys.create("other")
-    r = await api.client.post("/v3/upload/delete", json={"file_ids": [up["file_id"]]}, headers={"Authorization": f"Bearer {other}"})
+    r = await api.client.post(
+        "/v3/upload/delete", json={"file_ids": [up["file_id"]]}, headers={"Authorization": f"Bearer {other}"}
+    )
     assert r.json() == {"deleted_count": 0}
     r = await api.post("/v3/upload/delete", json={"file_ids": [up["file_id"]]})
     assert r.json() == {"deleted_count": 1}

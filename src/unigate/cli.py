@@ -10,7 +10,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-app = typer.Typer(help="unigate: one gateway for every AI provider.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="unigate: one gateway for every AI provider.", no_args_is_help=True, add_completion=False
+)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
@@ -19,7 +21,9 @@ app.add_typer(keys_app, name="keys")
 def serve(
     host: Annotated[Optional[str], typer.Option(help="Bind address (UNIGATE_HOST)")] = None,  # noqa: UP045
     port: Annotated[Optional[int], typer.Option(help="Port (UNIGATE_PORT)")] = None,  # noqa: UP045
-    workers: Annotated[bool, typer.Option("--workers/--no-workers", help="Run job workers in-process")] = True,
+    workers: Annotated[
+        bool, typer.Option("--workers/--no-workers", help="Run job workers in-process")
+    ] = True,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
 ) -> None:
     """Start the HTTP server (embedded default: SQLite, in-process workers, local files)."""
@@ -52,7 +56,8 @@ def run(
     text: Annotated[Optional[str], typer.Option(help="The `text` input")] = None,  # noqa: UP045
     input: Annotated[Optional[str], typer.Option("--input", help="The input as a JSON object")] = None,  # noqa: UP045
     set_: Annotated[
-        Optional[list[str]], typer.Option("--set", help="key=value input field (value parsed as JSON if it can be)")  # noqa: UP045
+        list[str] | None,
+        typer.Option("--set", help="key=value input field (value parsed as JSON if it can be)"),
     ] = None,
     show_original_response: Annotated[bool, typer.Option(help="Include the raw provider response")] = False,
 ) -> None:

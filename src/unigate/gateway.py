@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -100,10 +101,8 @@ class Gateway:
         for task in (self._runner_task, self._janitor_task):
             if task is not None:
                 task.cancel()
-                try:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-                except (asyncio.CancelledError, Exception):
-                    pass
         self._runner_task = self._janitor_task = None
         await self.engine.close()
         await close_shared_http_session()
@@ -220,12 +219,30 @@ class Gateway:
         )
         await self.queue.enqueue(new)
         return Job(
-            id=new.id, owner_key_id=owner_id, feature=new.feature, subfeature=new.subfeature,
-            provider=new.provider, model=new.model, request=new.request, status="processing", state="queued",
-            queue=new.queue, run_at=new.created_at, attempts=0, cancel_requested=False, provider_job_id=None,
-            provider_state=None, output=None, original_response=None, error=None, cost="0.000",
-            webhook_receiver=webhook_receiver, user_webhook_parameters=user_webhook_parameters,
-            created_at=new.created_at, started_at=None, finished_at=None,
+            id=new.id,
+            owner_key_id=owner_id,
+            feature=new.feature,
+            subfeature=new.subfeature,
+            provider=new.provider,
+            model=new.model,
+            request=new.request,
+            status="processing",
+            state="queued",
+            queue=new.queue,
+            run_at=new.created_at,
+            attempts=0,
+            cancel_requested=False,
+            provider_job_id=None,
+            provider_state=None,
+            output=None,
+            original_response=None,
+            error=None,
+            cost="0.000",
+            webhook_receiver=webhook_receiver,
+            user_webhook_parameters=user_webhook_parameters,
+            created_at=new.created_at,
+            started_at=None,
+            finished_at=None,
         )
 
     async def job(self, owner_id: str, job_id: str) -> Job:
@@ -240,7 +257,9 @@ class Gateway:
             raise NotFound(f"job {job_id!r}")
         return result
 
-    async def wait(self, owner_id: str, job_id: str, *, timeout_s: float = 600.0, interval_s: float = 0.1) -> Job:
+    async def wait(
+        self, owner_id: str, job_id: str, *, timeout_s: float = 600.0, interval_s: float = 0.1
+    ) -> Job:
         """Poll until the job ends (library and CLI convenience)."""
         deadline = time.monotonic() + timeout_s
         while True:
@@ -279,7 +298,11 @@ class Gateway:
         """Run any subfeature from Python; async subfeatures are submitted and awaited."""
         await self.start()
         owner = await self.library_owner()
-        options = {k: fields.pop(k) for k in ("provider_params", "fallbacks", "show_original_response") if k in fields}
+        options = {
+            k: fields.pop(k)
+            for k in ("provider_params", "fallbacks", "show_original_response")
+            if k in fields
+        }
         data = await self._library_input(owner, model, {**(input or {}), **fields})
         _, sub = self.engine.resolve_subfeature(model)
         if sub.mode == "async":

@@ -63,7 +63,15 @@ def adts() -> bytes:
     # AAC LC, 44.1 kHz, stereo, 7-byte header and an empty-ish frame.
     frame_len = 7 + 8
     header = bytes(
-        [0xFF, 0xF1, 0x50, 0x80 | (frame_len >> 11), (frame_len >> 3) & 0xFF, ((frame_len & 7) << 5) | 0x1F, 0xFC]
+        [
+            0xFF,
+            0xF1,
+            0x50,
+            0x80 | (frame_len >> 11),
+            (frame_len >> 3) & 0xFF,
+            ((frame_len & 7) << 5) | 0x1F,
+            0xFC,
+        ]
     )
     return (header + b"\x00" * 8) * 3
 
@@ -101,7 +109,9 @@ def ebml(doctype: bytes, *codecs: bytes) -> bytes:
     header_body = b"\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08"
     header_body += b"\x42\x82" + bytes([0x80 | len(doctype)]) + doctype
     header = b"\x1a\x45\xdf\xa3" + bytes([0x80 | len(header_body)]) + header_body
-    entries = b"".join(b"\xae" + bytes([0x80 | (2 + len(c))]) + b"\x86" + bytes([0x80 | len(c)]) + c for c in codecs)
+    entries = b"".join(
+        b"\xae" + bytes([0x80 | (2 + len(c))]) + b"\x86" + bytes([0x80 | len(c)]) + c for c in codecs
+    )
     tracks = b"\x16\x54\xae\x6b" + bytes([0x80 | len(entries)]) + entries
     return header + b"\x18\x53\x80\x67\x01\xff\xff\xff\xff\xff\xff\xff" + tracks
 

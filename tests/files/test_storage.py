@@ -78,7 +78,7 @@ async def test_failed_write_leaves_previous_content_and_no_temp_file(
     def crash(*_args: object) -> None:
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(storage_module.os, "replace", crash)
+    monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError, match="disk on fire"):
         await store.put(KEY, b"new" * 1000)
     assert await store.get(KEY) == b"old"
@@ -91,14 +91,16 @@ async def test_crash_before_rename_never_shows_a_partial_file(
     def crash(_fd: int) -> None:
         raise OSError("power cut")
 
-    monkeypatch.setattr(storage_module.os, "fsync", crash)
+    monkeypatch.setattr(os, "fsync", crash)
     with pytest.raises(OSError, match="power cut"):
         await store.put(KEY, b"partial")
     assert not await store.exists(KEY)
     assert _all_files(store.root) == []
 
 
-async def test_disk_io_runs_off_the_event_loop(store: LocalDiskStorage, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_disk_io_runs_off_the_event_loop(
+    store: LocalDiskStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
     threads: list[int] = []
     real_write = storage_module._write_atomic
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from ipaddress import ip_address
 from typing import Any
@@ -53,7 +54,8 @@ def test_non_public_addresses_are_refused(address: str, reason: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "address", ["8.8.8.8", "93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "100.128.0.1"]
+    "address",
+    ["8.8.8.8", "93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "100.128.0.1"],
 )
 def test_public_addresses_pass(address: str) -> None:
     assert address_refusal(ip_address(address)) is None
@@ -87,7 +89,7 @@ def test_public_addresses_pass(address: str) -> None:
     ],
 )
 async def test_check_url_refuses(url: str, message: str) -> None:
-    with pytest.raises(UrlRefused, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(UrlRefused, match=re.escape(message)):
         await check_url(url, POLICY)
 
 
@@ -109,9 +111,9 @@ async def test_allow_list_opens_hosts_and_networks(url: str, allow: tuple[str, .
 
 async def test_allow_list_is_exact() -> None:
     policy = FetchPolicy(max_bytes=1, timeout_s=2, allow=("127.0.0.1/32", "internal.example"))
-    with pytest.raises(UrlRefused, match="127.0.0.2 is loopback"):
+    with pytest.raises(UrlRefused, match=re.escape("127.0.0.2 is loopback")):
         await check_url("http://127.0.0.2/", policy)
-    with pytest.raises(UrlRefused, match="10.0.0.1 is private"):
+    with pytest.raises(UrlRefused, match=re.escape("10.0.0.1 is private")):
         await check_url("http://10.0.0.1/", policy)
 
 
@@ -139,13 +141,13 @@ def _fake_dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) ->
 
 async def test_hostname_resolving_inside_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_dns(monkeypatch, {"example.internal": ["10.0.0.5"]})
-    with pytest.raises(UrlRefused, match="address 10.0.0.5 of host example.internal is private"):
+    with pytest.raises(UrlRefused, match=re.escape("address 10.0.0.5 of host example.internal is private")):
         await check_url("http://example.internal/", POLICY)
 
 
 async def test_every_address_must_be_public(monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_dns(monkeypatch, {"mixed.example": ["93.184.216.34", "127.0.0.1"]})
-    with pytest.raises(UrlRefused, match="127.0.0.1 of host mixed.example is loopback"):
+    with pytest.raises(UrlRefused, match=re.escape("127.0.0.1 of host mixed.example is loopback")):
         await check_url("https://mixed.example/", POLICY)
 
 
@@ -157,5 +159,5 @@ async def test_public_hostname_passes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_unresolvable_host_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_dns(monkeypatch, {})
-    with pytest.raises(UrlRefused, match="host nowhere.example could not be resolved"):
+    with pytest.raises(UrlRefused, match=re.escape("host nowhere.example could not be resolved")):
         await check_url("http://nowhere.example/", POLICY)

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from unigate.db.database import Database
 from unigate.db.tables import api_keys
@@ -46,8 +46,8 @@ class KeyStore:
         secret = KEY_PREFIX + secrets.token_urlsafe(32)
         key = ApiKey(uuid.uuid4().hex, name, secret[:10], is_admin, time.time())
 
-        async def insert(conn: AsyncConnection) -> None:
-            await conn.execute(
+        def insert(conn: Connection) -> None:
+            conn.execute(
                 api_keys.insert().values(
                     id=key.id,
                     name=key.name,
@@ -67,12 +67,11 @@ class KeyStore:
         hit = self._cache.get(digest)
         if hit is not None and hit[0] > now:
             return hit[1]
-        async with self.db.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(api_keys).where(api_keys.c.key_hash == digest, api_keys.c.revoked_at.is_(None))
-                )
+        row = await self.db.read(
+            lambda conn: conn.execute(
+                select(api_keys).where(api_keys.c.key_hash == digest, api_keys.c.revoked_at.is_(None))
             ).first()
+        )
         key = _row_to_key(row) if row is not None else None
         if len(self._cache) > 10_000:
             self._cache.clear()
@@ -80,13 +79,14 @@ class KeyStore:
         return key
 
     async def list(self) -> list[ApiKey]:
-        async with self.db.connect() as conn:
-            rows = (await conn.execute(select(api_keys).order_by(api_keys.c.created_at))).all()
+        rows = await self.db.read(
+            lambda conn: conn.execute(select(api_keys).order_by(api_keys.c.created_at)).all()
+        )
         return [_row_to_key(r) for r in rows]
 
     async def revoke(self, key_id_or_prefix: str) -> bool:
-        async def do(conn: AsyncConnection) -> int:
-            res = await conn.execute(
+        def do(conn: Connection) -> int:
+            res = conn.execute(
                 update(api_keys)
                 .where(
                     (api_keys.c.id == key_id_or_prefix) | (api_keys.c.prefix == key_id_or_prefix),
@@ -101,10 +101,11 @@ class KeyStore:
         return changed
 
     async def count_active(self) -> int:
-        async with self.db.connect() as conn:
-            value = await conn.scalar(
+        value = await self.db.read(
+            lambda conn: conn.scalar(
                 select(func.count()).select_from(api_keys).where(api_keys.c.revoked_at.is_(None))
             )
+        )
         return int(value or 0)
 
     async def ensure_secret(self, secret: str, name: str = "admin") -> bool:
@@ -113,11 +114,15 @@ class KeyStore:
             return False
         key = ApiKey(uuid.uuid4().hex, name, secret[:10], True, time.time())
 
-        async def insert(conn: AsyncConnection) -> None:
-            await conn.execute(
+        def insert(conn: Connection) -> None:
+            conn.execute(
                 api_keys.insert().values(
-                    id=key.id, name=name, prefix=key.prefix, key_hash=hash_key(secret),
-                    is_admin=True, created_at=key.created_at,
+                    id=key.id,
+                    name=name,
+                    prefix=key.prefix,
+                    key_hash=hash_key(secret),
+                    is_admin=True,
+                    created_at=key.created_at,
                 )
             )
 

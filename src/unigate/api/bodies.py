@@ -21,7 +21,8 @@ class UniversalAIRequest(BaseModel):
     )
 
     model: str = Field(
-        description="feature/subfeature/provider[/model], e.g. 'ocr/ocr/local', 'text/embeddings/local/all-minilm-l6-v2'",
+        description="feature/subfeature/provider[/model], e.g. 'ocr/ocr/local', "
+        "'text/embeddings/local/all-minilm-l6-v2'",
         examples=["text/moderation/google", "ocr/ocr/amazon"],
     )
     input: dict[str, Any] = Field(

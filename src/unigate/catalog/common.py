@@ -62,7 +62,9 @@ class FileRefMarker:
     def __repr__(self) -> str:
         return "FileRefMarker()"
 
-    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
         json_schema = handler(schema)
         json_schema["x-file-ref"] = True
         return json_schema

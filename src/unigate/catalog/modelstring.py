@@ -35,19 +35,18 @@ def parse_model_string(value: str) -> ModelRef:
 
 def parse_fallback(value: str, feature: str, subfeature: str) -> ModelRef:
     """A fallback is `provider`, `provider/model` or a full model string for the same subfeature."""
-    prefix = f"{feature}/{subfeature}/"
-    if value.startswith(prefix):
+    if value.startswith(f"{feature}/{subfeature}/"):
         return parse_model_string(value)
-    if value.count("/") >= 2 and value.split("/", 1)[0] != value:
-        head = value.split("/", 2)
-        # `feature/subfeature/...` of another subfeature is a mistake, not a provider name.
-        if head[0] == feature or head[0] in _KNOWN_FEATURES:
-            raise ModelStringError(
-                f"fallback {value!r} names another subfeature; fallbacks must serve {feature}/{subfeature}"
-            )
+    head = value.split("/", 1)[0]
+    if value.count("/") >= 2 and head in _KNOWN_FEATURES:
+        raise ModelStringError(
+            f"fallback {value!r} names another subfeature; fallbacks must serve {feature}/{subfeature}"
+        )
     provider, _, model = value.partition("/")
     if not provider:
-        raise ModelStringError(f"fallback {value!r} must be 'provider', 'provider/model' or a full model string")
+        raise ModelStringError(
+            f"fallback {value!r} must be 'provider', 'provider/model' or a full model string"
+        )
     return ModelRef(feature, subfeature, provider, model or None)
 
 

@@ -59,12 +59,16 @@ class UniversalAIResponse(BaseModel):
 
     public_id: str | None = Field(None, description="Job id (async endpoints only)")
     status: str = Field(description="processing | success | fail")
-    cost: str = Field(description="Cost in USD as a decimal string", json_schema_extra={"pattern": COST_PATTERN})
+    cost: str = Field(
+        description="Cost in USD as a decimal string", json_schema_extra={"pattern": COST_PATTERN}
+    )
     provider: str = Field(description="The provider that actually served (after fallbacks)")
     feature: str
     subfeature: str
     created_at: str = Field(description="ISO 8601, UTC")
-    output: Any = Field(None, description="Normalized output; its schema is in /v3/info/{feature}/{subfeature}")
+    output: Any = Field(
+        None, description="Normalized output; its schema is in /v3/info/{feature}/{subfeature}"
+    )
     error: ErrorBody | None = Field(None, description="Only when status is fail")
     original_response: Any = Field(None, description="Raw provider response, when show_original_response")
     model: str | None = None

@@ -19,7 +19,9 @@ class RequestError(Exception):
         self.error_code = error_code
 
     @classmethod
-    def field(cls, loc: tuple[str | int, ...], msg: str, type_: str = "value_error", status: int = 422) -> RequestError:
+    def field(
+        cls, loc: tuple[str | int, ...], msg: str, type_: str = "value_error", status: int = 422
+    ) -> RequestError:
         return cls(status, [{"loc": list(loc), "msg": msg, "type": type_}], error_code=type_)
 
 

@@ -175,10 +175,15 @@ class Engine:
             names = [m.name for m in offer.models]
             raise RequestError.field(
                 loc,
-                f"unknown model {ref.model!r} for {sub.key}/{ref.provider}" + did_you_mean(ref.model or "", names),
+                f"unknown model {ref.model!r} for {sub.key}/{ref.provider}"
+                + did_you_mean(ref.model or "", names),
                 "unknown_model",
             )
-        if ref.provider == "local" and self._allowed_local is not None and spec.name not in self._allowed_local:
+        if (
+            ref.provider == "local"
+            and self._allowed_local is not None
+            and spec.name not in self._allowed_local
+        ):
             raise RequestError.field(
                 loc,
                 f"local model {spec.name!r} is not enabled on this server (UNIGATE_LOCAL_MODELS)",
@@ -274,8 +279,14 @@ class Engine:
 
     # ------------------------------------------------------------------ execution
 
-    def _context(self, route: Route, prepared_params: Mapping[str, Any], owner_id: str, deadline: float,
-                 job_state: dict[str, Any] | None) -> CallContext:
+    def _context(
+        self,
+        route: Route,
+        prepared_params: Mapping[str, Any],
+        owner_id: str,
+        deadline: float,
+        job_state: dict[str, Any] | None,
+    ) -> CallContext:
         constraints = route.constraints
 
         async def resolve(ref: str) -> LoadedFile:
@@ -332,10 +343,14 @@ class Engine:
             resume_id = provider_job_id if index == start_index else None
             resume_state = provider_state if index == start_index else None
             try:
-                result = await self._call(prepared, route, owner_id, deadline, resume_id, resume_state, inline_poll)
+                result = await self._call(
+                    prepared, route, owner_id, deadline, resume_id, resume_state, inline_poll
+                )
             except ProviderError as exc:
                 last = _failure(route, exc)
-                log.info("provider %s failed for %s: %s", route.provider.name, prepared.sub.key, exc.error_code)
+                log.info(
+                    "provider %s failed for %s: %s", route.provider.name, prepared.sub.key, exc.error_code
+                )
                 continue
             if isinstance(result, Deferred):
                 result.route_index = index
@@ -401,7 +416,9 @@ class Engine:
         try:
             output = prepared.output_model.model_validate(data).model_dump(mode="json")
         except ValidationError as exc:
-            log.error("provider %s returned a malformed %s output: %s", route.provider.name, prepared.sub.key, exc)
+            log.error(
+                "provider %s returned a malformed %s output: %s", route.provider.name, prepared.sub.key, exc
+            )
             raise ProviderBadResponse(
                 f"{route.provider.name} returned an output that does not match {prepared.sub.key}: "
                 f"{exc.error_count()} problems, first: {exc.errors()[0]['msg']}"
@@ -464,7 +481,9 @@ def _language_ok(value: str, allowed: frozenset[str]) -> bool:
     return value in allowed or value.lower() in allowed or base in allowed
 
 
-def _constraint_error(route: Route, data: Mapping[str, Any], metas: Mapping[str, FileMeta | None]) -> RequestError | None:
+def _constraint_error(
+    route: Route, data: Mapping[str, Any], metas: Mapping[str, FileMeta | None]
+) -> RequestError | None:
     c = route.constraints
     who = f"{route.offer.subfeature}/{route.provider.name}/{route.model.name}"
     if c.languages is not None:
@@ -488,7 +507,9 @@ def _constraint_error(route: Route, data: Mapping[str, Any], metas: Mapping[str,
         texts = data.get("texts")
         if isinstance(texts, list) and len(texts) > c.max_items:
             return RequestError.field(
-                ("body", "input", "texts"), f"{who} accepts at most {c.max_items} texts, got {len(texts)}", "too_many"
+                ("body", "input", "texts"),
+                f"{who} accepts at most {c.max_items} texts, got {len(texts)}",
+                "too_many",
             )
     for name, meta in metas.items():
         if meta is None:
@@ -496,7 +517,9 @@ def _constraint_error(route: Route, data: Mapping[str, Any], metas: Mapping[str,
         problem = _file_problem(c, meta.mime, meta.size, meta.page_count)
         if problem:
             status = 415 if problem.startswith("unsupported file type") else 422
-            return RequestError.field(("body", "input", name), f"{who}: {problem}", "unsupported_file", status)
+            return RequestError.field(
+                ("body", "input", name), f"{who}: {problem}", "unsupported_file", status
+            )
     return None
 
 
@@ -531,4 +554,3 @@ async def close_shared_http_session() -> None:
     if _session is not None and not _session.closed:
         await _session.close()
     _session = None
-

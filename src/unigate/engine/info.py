@@ -12,8 +12,15 @@ from unigate.providers.registry import ProviderRegistry
 
 
 def _price(p: Price) -> dict[str, Any]:
-    return {"unit": p.unit, "amount": str(p.amount), "per": p.per, "step": p.step, "currency": "USD",
-            **({"min_units": p.min_units} if p.min_units else {}), **({"note": p.note} if p.note else {})}
+    return {
+        "unit": p.unit,
+        "amount": str(p.amount),
+        "per": p.per,
+        "step": p.step,
+        "currency": "USD",
+        **({"min_units": p.min_units} if p.min_units else {}),
+        **({"note": p.note} if p.note else {}),
+    }
 
 
 def _constraints(c: Constraints) -> dict[str, Any]:
@@ -25,7 +32,9 @@ def _constraints(c: Constraints) -> dict[str, Any]:
     return out
 
 
-def _provider_entry(registry: ProviderRegistry, name: str, offer: Offer, env: Mapping[str, str]) -> dict[str, Any]:
+def _provider_entry(
+    registry: ProviderRegistry, name: str, offer: Offer, env: Mapping[str, str]
+) -> dict[str, Any]:
     provider = registry.providers[name]
     reason = provider.unavailable_reason(env)
     return {
@@ -80,7 +89,9 @@ def subfeature_info(
     return entry
 
 
-def catalog_info(registry: ProviderRegistry, env: Mapping[str, str], feature: str | None = None) -> dict[str, Any]:
+def catalog_info(
+    registry: ProviderRegistry, env: Mapping[str, str], feature: str | None = None
+) -> dict[str, Any]:
     features: dict[str, list[dict[str, Any]]] = {}
     for sub in all_subfeatures():
         if feature is None or sub.feature == feature:

@@ -49,9 +49,7 @@ class FetchedFile:
 
 
 # Sessions made by create_fetch_session, with the allow-list their resolver enforces.
-_guarded_sessions: weakref.WeakKeyDictionary[aiohttp.ClientSession, AllowList] = (
-    weakref.WeakKeyDictionary()
-)
+_guarded_sessions: weakref.WeakKeyDictionary[aiohttp.ClientSession, AllowList] = weakref.WeakKeyDictionary()
 # The lazily created per-process sessions, one per allow-list (in production: just the empty one).
 _shared_sessions: dict[AllowList, tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
 
@@ -108,11 +106,11 @@ async def fetch_url(
     session could connect to addresses the guard never saw.
     """
     allow = AllowList.parse(policy.allow)
-    if session is None:
-        session = _shared_session(allow)
-    elif _guarded_sessions.get(session) != allow:
+    if session is not None and _guarded_sessions.get(session) != allow:
         raise ValueError("fetch_url needs a session from create_fetch_session() with the policy's allow")
     parsed = parse_fetch_url(url)
+    if session is None:
+        session = _shared_session(allow)
     try:
         async with asyncio.timeout(policy.timeout_s):
             return await _follow(parsed, policy, allow, session)

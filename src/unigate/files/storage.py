@@ -29,7 +29,7 @@ class Storage(Protocol):
         """Whether ``key`` is stored."""
 
     def local_path(self, key: str) -> Path | None:
-        """A filesystem path holding the bytes (for tools that need one), None for remote stores."""
+        """Where the bytes of ``key`` live on disk (for tools that need a path), None for remote stores."""
 
 
 # No separators, no leading dot: a key can never climb out of the root or hit a temp file.

@@ -8,8 +8,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.engine import Connection
 
 from unigate.db.database import Database
 from unigate.db.tables import files
@@ -22,6 +22,14 @@ from unigate.files.storage import Storage
 from unigate.providers.base import LoadedFile
 
 DAY_S = 86_400.0
+
+# Prebuilt statements (parameters bound per call): compiled once, not per request.
+_INSERT_FILE = files.insert()
+_SELECT_FILE = select(files).where(
+    files.c.id == bindparam("id"),
+    files.c.owner_key_id == bindparam("owner"),
+    files.c.expires_at > bindparam("now"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +73,13 @@ class FileService:
         self.policy = policy
 
     async def upload(
-        self, owner_id: str, data: bytes, filename: str | None, *, purpose: str = "general", expires_in_days: int = 30
+        self,
+        owner_id: str,
+        data: bytes,
+        filename: str | None,
+        *,
+        purpose: str = "general",
+        expires_in_days: int = 30,
     ) -> FileRecord:
         mime = detect_mime(data, filename)
         page_count = await asyncio.to_thread(pdf_page_count, data) if mime == "application/pdf" else None
@@ -86,8 +100,10 @@ class FileService:
         # Bytes first, row second: a crash in between leaves an orphan blob, never a row without bytes.
         await self.storage.put(record.storage_key, data)
 
-        async def insert(conn: AsyncConnection) -> None:
-            await conn.execute(files.insert().values(**{k: getattr(record, k) for k in record.__dataclass_fields__}))
+        row = {k: getattr(record, k) for k in record.__dataclass_fields__}
+
+        def insert(conn: Connection) -> None:
+            conn.execute(_INSERT_FILE, row)
 
         try:
             await self.db.write(insert)
@@ -97,14 +113,10 @@ class FileService:
         return record
 
     async def record(self, owner_id: str, file_id: str) -> FileRecord | None:
-        async with self.db.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(files).where(
-                        files.c.id == file_id, files.c.owner_key_id == owner_id, files.c.expires_at > time.time()
-                    )
-                )
-            ).first()
+        now = time.time()
+        row = await self.db.read(
+            lambda conn: conn.execute(_SELECT_FILE, {"id": file_id, "owner": owner_id, "now": now}).first()
+        )
         return FileRecord.from_row(row) if row is not None else None
 
     async def meta(self, owner_id: str, file_id: str) -> FileMeta | None:
@@ -123,20 +135,19 @@ class FileService:
         return LoadedFile(data, rec.mime, rec.name, self.storage.local_path(rec.storage_key), rec.page_count)
 
     async def delete(self, owner_id: str, file_ids: list[str]) -> int:
-        async with self.db.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(files.c.id, files.c.storage_key).where(
-                        files.c.id.in_(file_ids), files.c.owner_key_id == owner_id
-                    )
+        rows = await self.db.read(
+            lambda conn: conn.execute(
+                select(files.c.id, files.c.storage_key).where(
+                    files.c.id.in_(file_ids), files.c.owner_key_id == owner_id
                 )
             ).all()
+        )
         if not rows:
             return 0
         ids = [r[0] for r in rows]
 
-        async def drop(conn: AsyncConnection) -> int:
-            res = await conn.execute(delete(files).where(files.c.id.in_(ids), files.c.owner_key_id == owner_id))
+        def drop(conn: Connection) -> int:
+            res = conn.execute(delete(files).where(files.c.id.in_(ids), files.c.owner_key_id == owner_id))
             return int(res.rowcount)
 
         count = await self.db.write(drop)
@@ -146,14 +157,17 @@ class FileService:
 
     async def purge_expired(self) -> int:
         now = time.time()
-        async with self.db.connect() as conn:
-            rows = (await conn.execute(select(files.c.id, files.c.storage_key).where(files.c.expires_at <= now))).all()
+        rows = await self.db.read(
+            lambda conn: conn.execute(
+                select(files.c.id, files.c.storage_key).where(files.c.expires_at <= now)
+            ).all()
+        )
         if not rows:
             return 0
         ids = [r[0] for r in rows]
 
-        async def drop(conn: AsyncConnection) -> int:
-            res = await conn.execute(delete(files).where(files.c.id.in_(ids)))
+        def drop(conn: Connection) -> int:
+            res = conn.execute(delete(files).where(files.c.id.in_(ids)))
             return int(res.rowcount)
 
         count = await self.db.write(drop)
@@ -167,6 +181,8 @@ class FileService:
     async def fetch(self, url: str) -> LoadedFile:
         fetched = await fetch_url(url, self.policy)
         page_count = (
-            await asyncio.to_thread(pdf_page_count, fetched.data) if fetched.mime == "application/pdf" else None
+            await asyncio.to_thread(pdf_page_count, fetched.data)
+            if fetched.mime == "application/pdf"
+            else None
         )
         return LoadedFile(fetched.data, fetched.mime, fetched.name, None, page_count)

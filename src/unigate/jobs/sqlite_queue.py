@@ -9,6 +9,7 @@ flag the heartbeat picks up.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -16,8 +17,8 @@ import time
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.engine import Connection
 
 from unigate.db.database import Database
 from unigate.db.tables import jobs
@@ -25,6 +26,34 @@ from unigate.jobs.queue import CancelResult, JobHandler, JobQueue, NewJob
 from unigate.jobs.store import FAIL, PROCESSING, Job, JobStore
 
 log = logging.getLogger(__name__)
+
+_INSERT_JOB = jobs.insert()
+# Due jobs of a queue, and running jobs whose lease expired (their worker died): one statement.
+_DUE = (
+    select(jobs.c.id)
+    .where(
+        jobs.c.queue == bindparam("b_queue"),
+        or_(
+            and_(jobs.c.state == "queued", jobs.c.run_at <= bindparam("b_now")),
+            and_(jobs.c.state == "running", jobs.c.lease_until < bindparam("b_now")),
+        ),
+    )
+    .order_by(jobs.c.run_at)
+    .limit(bindparam("b_limit"))
+)
+_CLAIM = (
+    update(jobs)
+    .where(jobs.c.id.in_(_DUE.scalar_subquery()))
+    .values(
+        state="running",
+        lease_owner=bindparam("b_owner"),
+        lease_until=bindparam("b_until"),
+        attempts=jobs.c.attempts + 1,
+        started_at=func.coalesce(jobs.c.started_at, bindparam("b_now")),
+    )
+    .returning(*jobs.c)
+)
+_NEXT_RUN_AT = select(func.min(jobs.c.run_at)).where(jobs.c.state == "queued")
 
 CANCELLED_ERROR = {"message": "the job was cancelled", "error_code": "cancelled"}
 
@@ -59,28 +88,29 @@ class SqliteJobQueue(JobQueue):
     async def enqueue(self, job: NewJob) -> None:
         now = time.time()
 
-        async def insert(conn: AsyncConnection) -> None:
-            await conn.execute(
-                jobs.insert().values(
-                    id=job.id,
-                    owner_key_id=job.owner_key_id,
-                    feature=job.feature,
-                    subfeature=job.subfeature,
-                    provider=job.provider,
-                    model=job.model,
-                    request=job.request,
-                    status=PROCESSING,
-                    state="queued",
-                    queue=job.queue,
-                    run_at=now,
-                    attempts=0,
-                    cancel_requested=False,
-                    cost="0.000",
-                    webhook_receiver=job.webhook_receiver,
-                    user_webhook_parameters=job.user_webhook_parameters,
-                    created_at=job.created_at,
-                )
-            )
+        params = {
+            "id": job.id,
+            "owner_key_id": job.owner_key_id,
+            "feature": job.feature,
+            "subfeature": job.subfeature,
+            "provider": job.provider,
+            "model": job.model,
+            "request": job.request,
+            "status": PROCESSING,
+            "state": "queued",
+            "queue": job.queue,
+            "run_at": now,
+            "attempts": 0,
+            "cancel_requested": False,
+            "cost": "0.000",
+            "webhook_receiver": job.webhook_receiver,
+            "user_webhook_parameters": job.user_webhook_parameters,
+            "created_at": job.created_at,
+        }
+
+        def insert(conn: Connection) -> None:
+            # A prebuilt statement with separate parameters: compiled once, not per job.
+            conn.execute(_INSERT_JOB, params)
 
         await self.db.write(insert)
         self._wake.set()
@@ -107,8 +137,8 @@ class SqliteJobQueue(JobQueue):
         if reset_attempts:
             values["attempts"] = 0
 
-        async def do(conn: AsyncConnection) -> int:
-            res = await conn.execute(
+        def do(conn: Connection) -> int:
+            res = conn.execute(
                 update(jobs).where(jobs.c.id == job_id, jobs.c.state == "running").values(**values)
             )
             return int(res.rowcount)
@@ -121,23 +151,25 @@ class SqliteJobQueue(JobQueue):
     async def request_cancel(self, job_id: str, owner_id: str) -> CancelResult:
         now = time.time()
 
-        async def do(conn: AsyncConnection) -> CancelResult:
-            queued = await conn.execute(
+        def do(conn: Connection) -> CancelResult:
+            queued = conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.owner_key_id == owner_id, jobs.c.state == "queued")
                 .values(status=FAIL, state="done", error=CANCELLED_ERROR, finished_at=now)
             )
             if queued.rowcount:
                 return "cancelled"
-            running = await conn.execute(
+            running = conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.owner_key_id == owner_id, jobs.c.state == "running")
                 .values(cancel_requested=True)
             )
             if running.rowcount:
                 return "cancelling"
-            exists = await conn.scalar(
-                select(func.count()).select_from(jobs).where(jobs.c.id == job_id, jobs.c.owner_key_id == owner_id)
+            exists = conn.scalar(
+                select(func.count())
+                .select_from(jobs)
+                .where(jobs.c.id == job_id, jobs.c.owner_key_id == owner_id)
             )
             return "finished" if exists else "not_found"
 
@@ -152,16 +184,13 @@ class SqliteJobQueue(JobQueue):
         heartbeat = asyncio.create_task(self._heartbeat_loop(), name="unigate-job-heartbeat")
         try:
             while True:
-                claimed = 0
-                for queue, limit in self.concurrency.items():
-                    free = limit - sum(1 for q in self._active_queue.values() if q == queue)
-                    if free <= 0:
-                        continue
-                    for job in await self._claim(queue, min(free, 200)):
-                        claimed += 1
-                        self._start(job, handler)
-                if not claimed:
-                    await self._idle()
+                try:
+                    claimed = await self._claim_and_start(handler)
+                    if not claimed:
+                        await self._idle()
+                except Exception:  # a database hiccup must not stop the runner for good
+                    log.exception("job runner loop failed; retrying in 1 s")
+                    await asyncio.sleep(1.0)
         finally:
             heartbeat.cancel()
             for task in list(self._active.values()):
@@ -169,49 +198,40 @@ class SqliteJobQueue(JobQueue):
             if self._active:
                 await asyncio.gather(*self._active.values(), return_exceptions=True)
 
+    async def _claim_and_start(self, handler: JobHandler) -> int:
+        claimed = 0
+        for queue, limit in self.concurrency.items():
+            free = limit - sum(1 for q in self._active_queue.values() if q == queue)
+            if free <= 0:
+                continue
+            for job in await self._claim(queue, min(free, 200)):
+                claimed += 1
+                self._start(job, handler)
+        return claimed
+
     async def _idle(self) -> None:
         self._wake.clear()
         timeout = self.max_idle_sleep_s
-        async with self.db.connect() as conn:
-            next_at = await conn.scalar(select(func.min(jobs.c.run_at)).where(jobs.c.state == "queued"))
+        next_at = await self.db.read(lambda conn: conn.scalar(_NEXT_RUN_AT))
         if next_at is not None:
             timeout = min(timeout, max(0.0, float(next_at) - time.time()))
         if timeout <= 0:
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
-        except TimeoutError:
-            pass
 
     async def _claim(self, queue: str, limit: int) -> list[Job]:
         now = time.time()
-        due = (
-            select(jobs.c.id)
-            .where(
-                jobs.c.queue == queue,
-                or_(
-                    and_(jobs.c.state == "queued", jobs.c.run_at <= now),
-                    and_(jobs.c.state == "running", jobs.c.lease_until < now),
-                ),
-            )
-            .order_by(jobs.c.run_at)
-            .limit(limit)
-        )
-        stmt = (
-            update(jobs)
-            .where(jobs.c.id.in_(due.scalar_subquery()))
-            .values(
-                state="running",
-                lease_owner=self.worker_id,
-                lease_until=now + self.lease_s,
-                attempts=jobs.c.attempts + 1,
-                started_at=func.coalesce(jobs.c.started_at, now),
-            )
-            .returning(*jobs.c)
-        )
+        params = {
+            "b_queue": queue,
+            "b_now": now,
+            "b_limit": limit,
+            "b_owner": self.worker_id,
+            "b_until": now + self.lease_s,
+        }
 
-        async def do(conn: AsyncConnection) -> list[Job]:
-            return [Job.from_row(r) for r in (await conn.execute(stmt)).all()]
+        def do(conn: Connection) -> list[Job]:
+            return [Job.from_row(r) for r in conn.execute(_CLAIM, params).all()]
 
         return await self.db.write(do)
 
@@ -242,7 +262,7 @@ class SqliteJobQueue(JobQueue):
                     output=None,
                     original_response=None,
                     error={
-                        "message": f"the job was interrupted {job.attempts - 1} times (worker crashes or timeouts)",
+                        "message": f"the job was interrupted {job.attempts - 1} times (crashes or timeouts)",
                         "error_code": "job_interrupted",
                     },
                     cost=job.cost,
@@ -300,13 +320,13 @@ class SqliteJobQueue(JobQueue):
     async def _heartbeat(self, ids: list[str]) -> None:
         until = time.time() + self.lease_s
 
-        async def do(conn: AsyncConnection) -> list[str]:
-            await conn.execute(
+        def do(conn: Connection) -> list[str]:
+            conn.execute(
                 update(jobs)
                 .where(jobs.c.id.in_(ids), jobs.c.lease_owner == self.worker_id, jobs.c.state == "running")
                 .values(lease_until=until)
             )
-            rows = await conn.execute(select(jobs.c.id).where(jobs.c.id.in_(ids), jobs.c.cancel_requested))
+            rows = conn.execute(select(jobs.c.id).where(jobs.c.id.in_(ids), jobs.c.cancel_requested))
             return [r[0] for r in rows]
 
         for job_id in await self.db.write(do):

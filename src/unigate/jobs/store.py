@@ -6,12 +6,31 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.engine import Connection
 
 from unigate.db.database import Database
 from unigate.db.tables import jobs
 from unigate.engine.envelope import envelope
+
+# Only the first completion counts: a job that ran twice (lease expired) is recorded once.
+_COMPLETE = (
+    update(jobs)
+    .where(jobs.c.id == bindparam("job_id"), jobs.c.state != "done")
+    .values(
+        status=bindparam("status"),
+        state="done",
+        provider=bindparam("provider"),
+        model=bindparam("model"),
+        output=bindparam("output", type_=jobs.c.output.type),
+        original_response=bindparam("original_response", type_=jobs.c.original_response.type),
+        error=bindparam("error", type_=jobs.c.error.type),
+        cost=bindparam("cost"),
+        finished_at=bindparam("finished_at"),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
 
 PROCESSING = "processing"
 SUCCESS = "success"
@@ -77,8 +96,7 @@ class JobStore:
         query = select(jobs).where(jobs.c.id == job_id)
         if owner_id is not None:
             query = query.where(jobs.c.owner_key_id == owner_id)
-        async with self.db.connect() as conn:
-            row = (await conn.execute(query)).first()
+        row = await self.db.read(lambda conn: conn.execute(query).first())
         return Job.from_row(row) if row is not None else None
 
     async def list(
@@ -104,8 +122,7 @@ class JobStore:
             ts, jid = before
             query = query.where(or_(jobs.c.created_at < ts, and_(jobs.c.created_at == ts, jobs.c.id < jid)))
         query = query.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
-        async with self.db.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self.db.read(lambda conn: conn.execute(query).all())
         return [Job.from_row(r) for r in rows]
 
     async def complete(
@@ -122,24 +139,19 @@ class JobStore:
     ) -> bool:
         """Record the end of a job. Only the first completion counts (a job may run twice)."""
 
-        async def do(conn: AsyncConnection) -> int:
-            res = await conn.execute(
-                update(jobs)
-                .where(jobs.c.id == job_id, jobs.c.state != "done")
-                .values(
-                    status=status,
-                    state="done",
-                    provider=provider,
-                    model=model,
-                    output=output,
-                    original_response=original_response,
-                    error=error,
-                    cost=cost,
-                    finished_at=time.time(),
-                    lease_owner=None,
-                    lease_until=None,
-                )
-            )
-            return int(res.rowcount)
+        params = {
+            "job_id": job_id,
+            "status": status,
+            "provider": provider,
+            "model": model,
+            "output": output,
+            "original_response": original_response,
+            "error": error,
+            "cost": cost,
+            "finished_at": time.time(),
+        }
+
+        def do(conn: Connection) -> int:
+            return int(conn.execute(_COMPLETE, params).rowcount)
 
         return await self.db.write(do) == 1

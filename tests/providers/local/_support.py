@@ -11,8 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from unigate.catalog.registry import get_subfeature
 from unigate.catalog.shapes import shape_errors
-from unigate.providers.base import CallContext, LoadedFile
+from unigate.providers.base import CallContext, LoadedFile, ProviderResult
 from unigate.providers.errors import ProviderInvalidInput
 
 SPEC = Path(__file__).parents[3] / "spec"
@@ -80,4 +81,15 @@ def sample(subfeature: str) -> Any:
 
 
 def assert_shape(output: Any, subfeature: str) -> None:
+    """The spec's shape rules, and the catalog's output model accepts it too."""
     assert shape_errors(output, sample(subfeature)) == []
+    feature, name = subfeature.split("/")
+    sub = get_subfeature(feature, name)
+    assert sub is not None
+    sub.output_model.model_validate(output)
+
+
+def output(result: ProviderResult) -> dict[str, Any]:
+    """The normalized output; local adapters return plain dicts."""
+    assert isinstance(result.output, dict)
+    return result.output

@@ -6,7 +6,7 @@ import math
 
 from unigate.providers.local import embeddings
 
-from ._support import TextsInput, assert_shape, make_ctx
+from ._support import TextsInput, assert_shape, make_ctx, output
 
 
 def cosine(a: list[float], b: list[float]) -> float:
@@ -22,7 +22,7 @@ async def test_embeddings_are_unit_vectors_that_capture_meaning() -> None:
     ]
     result = await embeddings.run(TextsInput(texts=texts), make_ctx())
     assert_shape(result.output, "text/embeddings")
-    vectors = [item["embedding"] for item in result.output["items"]]
+    vectors = [item["embedding"] for item in output(result)["items"]]
     assert len(vectors) == 4
     for v in vectors:
         assert len(v) == 384
@@ -38,9 +38,9 @@ async def test_batching_keeps_order_and_matches_single_calls() -> None:
     many = await embeddings.run(TextsInput(texts=texts), make_ctx())
     for i in (0, 3, len(texts) - 1):
         one = await embeddings.run(TextsInput(texts=[texts[i]]), make_ctx())
-        assert cosine(many.output["items"][i]["embedding"], one.output["items"][0]["embedding"]) > 0.999
+        assert cosine(output(many)["items"][i]["embedding"], output(one)["items"][0]["embedding"]) > 0.999
 
 
 async def test_long_text_is_truncated_not_rejected() -> None:
     result = await embeddings.run(TextsInput(texts=["lorem ipsum " * 2000, ""]), make_ctx())
-    assert [len(i["embedding"]) for i in result.output["items"]] == [384, 384]
+    assert [len(i["embedding"]) for i in output(result)["items"]] == [384, 384]

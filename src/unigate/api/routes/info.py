@@ -38,5 +38,7 @@ async def one_subfeature(feature: str, subfeature: str, request: Request) -> Res
     sub = get_subfeature(feature, subfeature)
     if sub is None:
         keys = [s.key for s in all_subfeatures()]
-        raise HTTPException(404, f"unknown subfeature {feature}/{subfeature}" + did_you_mean(f"{feature}/{subfeature}", keys))
+        raise HTTPException(
+            404, f"unknown subfeature {feature}/{subfeature}" + did_you_mean(f"{feature}/{subfeature}", keys)
+        )
     return json_response(subfeature_info(sub, _gw(request).registry, os.environ))

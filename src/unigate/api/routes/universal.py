@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
@@ -16,7 +16,7 @@ from unigate.gateway import Gateway
 
 router = APIRouter(prefix="/v3/universal-ai", tags=["universal-ai"])
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Bad request (e.g. an async-only subfeature on the sync endpoint)"},
     401: {"description": "Missing or invalid API key"},
     404: {"description": "Unknown file or job"},
@@ -82,7 +82,9 @@ async def list_async_jobs(
     return json_response({"items": [j.envelope(with_output=False) for j in page], "next_cursor": next_cursor})
 
 
-@router.get("/async/{public_id}", response_model=UniversalAIResponse, responses=_ERRORS, summary="Get an async job")
+@router.get(
+    "/async/{public_id}", response_model=UniversalAIResponse, responses=_ERRORS, summary="Get an async job"
+)
 async def get_async_job(public_id: str, key: CurrentKey, request: Request) -> Response:
     job = await _gateway(request).job(key.id, public_id)
     return json_response(job.envelope())

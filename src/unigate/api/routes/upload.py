@@ -48,7 +48,9 @@ async def upload_file(
     gw: Gateway = request.app.state.gateway
     limit = gw.settings.max_upload_bytes
     data = await _read_limited(file, limit)
-    record = await gw.files.upload(key.id, data, file.filename, purpose=purpose, expires_in_days=expires_in_days)
+    record = await gw.files.upload(
+        key.id, data, file.filename, purpose=purpose, expires_in_days=expires_in_days
+    )
     return json_response(record.public())
 
 
@@ -70,7 +72,9 @@ async def _read_limited(file: UploadFile, limit: int) -> bytes:
             raise _too_large(limit)
         chunks.append(chunk)
     if total == 0:
-        raise HTTPException(422, [{"loc": ["body", "file"], "msg": "the file is empty", "type": "empty_file"}])
+        raise HTTPException(
+            422, [{"loc": ["body", "file"], "msg": "the file is empty", "type": "empty_file"}]
+        )
     return b"".join(chunks)
 
 

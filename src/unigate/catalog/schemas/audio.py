@@ -76,10 +76,16 @@ class TextToSpeechInput(InputModel):
     )
     voice_id: str | None = Field(None, description="A provider voice id; overrides `language` and `option`.")
     audio_format: str | None = Field(
-        None, max_length=16, description="Output audio format, e.g. 'mp3', 'wav', 'ogg'. Omit for the default."
+        None,
+        max_length=16,
+        description="Output audio format, e.g. 'mp3', 'wav', 'ogg'. Omit for the default.",
     )
-    speaking_rate: int | None = Field(None, ge=-100, le=100, description="Speed change in percent (-100..100).")
-    speaking_pitch: int | None = Field(None, ge=-100, le=100, description="Pitch change in percent (-100..100).")
+    speaking_rate: int | None = Field(
+        None, ge=-100, le=100, description="Speed change in percent (-100..100)."
+    )
+    speaking_pitch: int | None = Field(
+        None, ge=-100, le=100, description="Pitch change in percent (-100..100)."
+    )
     speaking_volume: int | None = Field(
         None, ge=-100, le=100, description="Volume change in percent (-100..100)."
     )
@@ -106,7 +112,9 @@ class TtsInput(InputModel):
     voice: str | None = Field(None, description="Provider voice name or id. Omit for the provider default.")
     audio_format: str = Field("mp3", min_length=1, max_length=16, description="Output audio format.")
     speed: float | None = Field(None, gt=0, le=4, description="Speaking speed factor (1.0 is normal).")
-    speaking_pitch: int | None = Field(None, ge=-100, le=100, description="Pitch change in percent (-100..100).")
+    speaking_pitch: int | None = Field(
+        None, ge=-100, le=100, description="Pitch change in percent (-100..100)."
+    )
     speaking_volume: int | None = Field(
         None, ge=-100, le=100, description="Volume change in percent (-100..100)."
     )

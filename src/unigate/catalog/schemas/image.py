@@ -133,8 +133,12 @@ class FaceCompareInput(InputModel):
         }
     )
 
-    file1: FileRef = file_field("The reference face image: an uploaded file id or an http(s) URL.", name="file1")
-    file2: FileRef = file_field("The image to compare with: an uploaded file id or an http(s) URL.", name="file2")
+    file1: FileRef = file_field(
+        "The reference face image: an uploaded file id or an http(s) URL.", name="file1"
+    )
+    file2: FileRef = file_field(
+        "The image to compare with: an uploaded file id or an http(s) URL.", name="file2"
+    )
 
 
 class FaceBox(OutputModel):
@@ -342,7 +346,9 @@ class GenerationInput(InputModel):
     """Generate images from a text prompt."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"text": "A lighthouse at dawn, watercolor", "resolution": "512x512"}]}
+        json_schema_extra={
+            "examples": [{"text": "A lighthouse at dawn, watercolor", "resolution": "512x512"}]
+        }
     )
 
     text: NonEmptyStr = Field(description="The prompt describing the image.")

@@ -205,7 +205,9 @@ class ChatInput(InputModel):
     stop: str | list[str] | None = Field(None, description="Sequence(s) where generation stops.")
     stop_sequences: list[str] | None = Field(None, description="Same as `stop`, as a list.")
     max_tokens: int | None = Field(None, ge=1, description="Maximum number of tokens to generate.")
-    presence_penalty: float | None = Field(None, ge=-2, le=2, description="Penalty for tokens already present.")
+    presence_penalty: float | None = Field(
+        None, ge=-2, le=2, description="Penalty for tokens already present."
+    )
     frequency_penalty: float | None = Field(None, ge=-2, le=2, description="Penalty by token frequency.")
     logit_bias: dict[str, float] | None = Field(None, description="Token id to bias (-100..100).")
     modalities: list[Literal["text", "audio", "image"]] | None = Field(
@@ -376,8 +378,6 @@ class ResponsesFunctionCallOutput(InputModel):
     type: Literal["function_call_output"] = Field(description="Item type.")
     call_id: NonEmptyStr = Field(description="Id of the call this answers.")
     output: str = Field(description="The result, usually JSON.")
-
-
 
 
 def _item_kind(value: Any) -> str:

@@ -6,7 +6,15 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from unigate.catalog.common import Box, FileRef, InputModel, LanguageCode, NonEmptyStr, OutputModel, file_field
+from unigate.catalog.common import (
+    Box,
+    FileRef,
+    InputModel,
+    LanguageCode,
+    NonEmptyStr,
+    OutputModel,
+    file_field,
+)
 from unigate.catalog.registry import Subfeature, register
 
 _DOCUMENT = "The document (PDF or image): an uploaded file id or an http(s) URL."
@@ -42,7 +50,9 @@ class DocumentQuery(InputModel):
 
     query: NonEmptyStr = Field(description="The question, e.g. 'What is the total amount?'.")
     pages: str | None = Field(
-        None, pattern=r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$", description="Pages, e.g. '1-3,5'."
+        None,
+        pattern=r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$",
+        description="Pages, e.g. '1-3,5'.",
     )
 
 
@@ -52,7 +62,10 @@ class CustomDocumentParsingInput(DocumentInput):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"file": "https://example.com/resume.pdf", "queries": [{"query": "What is the email address?"}]}
+                {
+                    "file": "https://example.com/resume.pdf",
+                    "queries": [{"query": "What is the email address?"}],
+                }
             ]
         }
     )
@@ -64,7 +77,9 @@ class OcrTablesInput(DocumentLanguageInput):
     """A document whose tables are extracted."""
 
     file_type: str | None = Field(
-        None, max_length=100, description="Type of the document (e.g. 'pdf'). Omit to detect it from the file."
+        None,
+        max_length=100,
+        description="Type of the document (e.g. 'pdf'). Omit to detect it from the file.",
     )
 
 

@@ -36,7 +36,9 @@ class TextInput(InputModel):
 class TextLanguageInput(TextInput):
     """A text to analyse, and optionally its language."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "I love this new phone!", "language": "en"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"text": "I love this new phone!", "language": "en"}]}
+    )
 
     language: LanguageCode | None = Field(None, description=_LANGUAGE)
 
@@ -50,7 +52,7 @@ class GeneratedTextOutput(OutputModel):
 # --- ai_detection --------------------------------------------------------------------------------
 
 
-class AiDetectionItem(OutputModel):
+class TextAiDetectionItem(OutputModel):
     """A sentence and how likely it was written by an AI."""
 
     text: str | None = None
@@ -59,11 +61,11 @@ class AiDetectionItem(OutputModel):
     ai_score_detail: float | None = None
 
 
-class AiDetectionOutput(OutputModel):
+class TextAiDetectionOutput(OutputModel):
     """Overall AI score (0-1) and per-sentence scores."""
 
     ai_score: float | None = None
-    items: list[AiDetectionItem] = Field(default_factory=list)
+    items: list[TextAiDetectionItem] = Field(default_factory=list)
 
 
 # --- anonymization -------------------------------------------------------------------------------
@@ -81,7 +83,7 @@ class AnonymizedEntity(OutputModel):
     confidence_score: float | None = None
 
 
-class AnonymizationOutput(OutputModel):
+class TextAnonymizationOutput(OutputModel):
     """The masked text and what was masked."""
 
     result: str | None = None
@@ -118,7 +120,9 @@ class TextChatInput(InputModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"text": "And what is its capital?", "chatbot_global_action": "You are a geography tutor."}]
+            "examples": [
+                {"text": "And what is its capital?", "chatbot_global_action": "You are a geography tutor."}
+            ]
         }
     )
 
@@ -129,11 +133,15 @@ class TextChatInput(InputModel):
     max_tokens: int | None = Field(None, ge=1, description=_MAX_TOKENS)
     stream: bool = Field(False, description="Stream the answer as server-sent events.")
     available_tools: list[ToolDefinition] | None = Field(None, description="Functions the model may call.")
-    tool_choice: Literal["auto", "required", "none"] = Field("auto", description="Whether a tool must be called.")
-    tool_results: list[ToolResult] | None = Field(None, description="Results of the previous turn's tool calls.")
+    tool_choice: Literal["auto", "required", "none"] = Field(
+        "auto", description="Whether a tool must be called."
+    )
+    tool_results: list[ToolResult] | None = Field(
+        None, description="Results of the previous turn's tool calls."
+    )
 
 
-class ChatTool(OutputModel):
+class TextChatTool(OutputModel):
     """A tool that was available to the model."""
 
     name: str | None = None
@@ -141,7 +149,7 @@ class ChatTool(OutputModel):
     parameters: dict[str, Any] | None = None
 
 
-class ChatToolCall(OutputModel):
+class TextChatToolCall(OutputModel):
     """A tool call requested by the model."""
 
     id: str | None = None
@@ -149,21 +157,21 @@ class ChatToolCall(OutputModel):
     arguments: str | None = None
 
 
-class ChatMessage(OutputModel):
+class TextChatMessage(OutputModel):
     """A message of the conversation."""
 
     role: str | None = None
     message: str | None = None
     # Null when absent, as in the canonical sample.
-    tools: list[ChatTool] | None = None
-    tool_calls: list[ChatToolCall] | None = None
+    tools: list[TextChatTool] | None = None
+    tool_calls: list[TextChatToolCall] | None = None
 
 
 class TextChatOutput(OutputModel):
     """The answer and the conversation (the new user message and the answer)."""
 
     generated_text: str | None = None
-    message: list[ChatMessage] = Field(default_factory=list)
+    message: list[TextChatMessage] = Field(default_factory=list)
 
 
 # --- code_generation, generation -----------------------------------------------------------------
@@ -173,7 +181,9 @@ class CodeGenerationInput(InputModel):
     """Write or change code from an instruction."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"instruction": "Write a Python function returning the nth Fibonacci number"}]}
+        json_schema_extra={
+            "examples": [{"instruction": "Write a Python function returning the nth Fibonacci number"}]
+        }
     )
 
     instruction: NonEmptyStr = Field(description="What the code should do.")
@@ -182,7 +192,7 @@ class CodeGenerationInput(InputModel):
     max_tokens: int | None = Field(None, ge=1, description=_MAX_TOKENS)
 
 
-class GenerationInput(InputModel):
+class TextGenerationInput(InputModel):
     """Continue or answer a prompt."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"text": "Write a tagline for a bakery."}]})
@@ -253,7 +263,9 @@ class CustomNerInput(InputModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"text": "Barack Obama was president from 2009 to 2017.", "entities": ["person", "date"]}]
+            "examples": [
+                {"text": "Barack Obama was president from 2009 to 2017.", "entities": ["person", "date"]}
+            ]
         }
     )
 
@@ -281,7 +293,9 @@ class CustomNerOutput(OutputModel):
 class EmbeddingsInput(InputModel):
     """Texts to embed."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"texts": ["hello world", "bonjour le monde"]}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"texts": ["hello world", "bonjour le monde"]}]}
+    )
 
     texts: list[NonEmptyStr] = Field(min_length=1, description=_TEXTS)
 
@@ -429,7 +443,9 @@ class PromptOptimizationInput(InputModel):
     )
 
     text: NonEmptyStr = Field(description="The prompt, or a description of what it should do.")
-    target_provider: NonEmptyStr = Field(description="The provider the prompt is optimised for, e.g. 'openai'.")
+    target_provider: NonEmptyStr = Field(
+        description="The provider the prompt is optimised for, e.g. 'openai'."
+    )
 
 
 class OptimizedPrompt(OutputModel):
@@ -453,7 +469,9 @@ class QuestionAnswerInput(InputModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"texts": ["The bar-shouldered dove is Geopelia humeralis."], "question": "Its Latin name?"}]
+            "examples": [
+                {"texts": ["The bar-shouldered dove is Geopelia humeralis."], "question": "Its Latin name?"}
+            ]
         }
     )
 
@@ -473,7 +491,9 @@ class SearchInput(InputModel):
     """Rank texts by semantic similarity to a query."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"texts": ["cats purr", "dogs bark"], "query": "what sound do cats make"}]}
+        json_schema_extra={
+            "examples": [{"texts": ["cats purr", "dogs bark"], "query": "what sound do cats make"}]
+        }
     )
 
     texts: list[NonEmptyStr] = Field(min_length=1, description="The texts to search.")
@@ -549,7 +569,9 @@ class SpellCheckOutput(OutputModel):
 class SummarizeInput(TextLanguageInput):
     """A text to summarise."""
 
-    output_sentences: int | None = Field(None, ge=1, le=100, description="Length of the summary, in sentences.")
+    output_sentences: int | None = Field(
+        None, ge=1, le=100, description="Length of the summary, in sentences."
+    )
 
 
 class SummarizeOutput(OutputModel):
@@ -581,12 +603,14 @@ class SyntaxAnalysisOutput(OutputModel):
 # --- registration --------------------------------------------------------------------------------
 
 
-def _text(name: str, input_model: type[InputModel], output_model: type[OutputModel], description: str) -> None:
+def _text(
+    name: str, input_model: type[InputModel], output_model: type[OutputModel], description: str
+) -> None:
     register(Subfeature("text", name, input_model, output_model, description=description))
 
 
-_text("ai_detection", TextInput, AiDetectionOutput, "Detect whether a text was written by an AI.")
-_text("anonymization", TextLanguageInput, AnonymizationOutput, "Mask personal information in a text.")
+_text("ai_detection", TextInput, TextAiDetectionOutput, "Detect whether a text was written by an AI.")
+_text("anonymization", TextLanguageInput, TextAnonymizationOutput, "Mask personal information in a text.")
 _text("chat", TextChatInput, TextChatOutput, "Chat with an LLM, one turn at a time, with tools.")
 _text("code_generation", CodeGenerationInput, GeneratedTextOutput, "Write code from an instruction.")
 _text(
@@ -609,7 +633,7 @@ _text(
     EntitySentimentOutput,
     "Detect entities and the sentiment expressed about each.",
 )
-_text("generation", GenerationInput, GeneratedTextOutput, "Generate text from a prompt.")
+_text("generation", TextGenerationInput, GeneratedTextOutput, "Generate text from a prompt.")
 _text("keyword_extraction", TextLanguageInput, KeywordExtractionOutput, "Extract the key phrases of a text.")
 _text("moderation", TextLanguageInput, ModerationOutput, "Detect harmful or explicit content in a text.")
 _text(

@@ -14,7 +14,9 @@ _TARGET = "Language to translate into, e.g. 'fr'."
 class AutomaticTranslationInput(InputModel):
     """A text to translate."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "Good morning!", "target_language": "fr"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"text": "Good morning!", "target_language": "fr"}]}
+    )
 
     text: NonEmptyStr = Field(description="The text to translate.")
     source_language: LanguageCode | None = Field(None, description=_SOURCE)
@@ -31,7 +33,9 @@ class DocumentTranslationInput(InputModel):
     """A document to translate, keeping its layout."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"file": "https://example.com/contract.pdf", "target_language": "de"}]}
+        json_schema_extra={
+            "examples": [{"file": "https://example.com/contract.pdf", "target_language": "de"}]
+        }
     )
 
     file: FileRef = file_field("The document: an uploaded file id or an http(s) URL.")

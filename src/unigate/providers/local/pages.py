@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 PDF_DPI = 200
 MAX_SIDE_PX = 2000  # RapidOCR shrinks anything larger to this anyway; render no bigger
+# Canonical names (the gateway normalises aliases such as image/jpg before checking).
 IMAGE_MIME_TYPES = frozenset(
-    {"image/png", "image/jpeg", "image/jpg", "image/webp", "image/bmp", "image/x-ms-bmp", "image/tiff"}
+    {"image/png", "image/jpeg", "image/webp", "image/bmp", "image/tiff", "image/gif"}
 )
 PDF_MIME = "application/pdf"
 

@@ -16,14 +16,12 @@ MODEL = "whisper-tiny.en"
 SAMPLE_RATE = 16000
 MAX_DURATION_S = 3600.0
 MAX_FILE_BYTES = 200 * 1024 * 1024
+# Canonical names (the gateway normalises aliases such as audio/x-wav before checking); FFmpeg
+# (PyAV) decodes the audio track of each, video containers included.
 MIME_TYPES = frozenset(
     {
-        "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave",
-        "audio/mpeg", "audio/mp3",
-        "audio/ogg", "audio/opus",
-        "audio/flac", "audio/x-flac",
-        "audio/mp4", "audio/m4a", "audio/x-m4a", "audio/aac", "video/mp4",
-        "audio/webm", "video/webm",
+        "audio/wav", "audio/mpeg", "audio/ogg", "audio/flac", "audio/mp4", "audio/aac", "audio/webm",
+        "audio/x-matroska", "video/mp4", "video/webm", "video/quicktime",
     }
 )  # fmt: skip
 
@@ -118,7 +116,7 @@ def offer() -> Offer:
         models=(
             ModelSpec(
                 MODEL,
-                memory_mb=150,
+                memory_mb=190,
                 description="OpenAI Whisper tiny.en (CTranslate2 int8, faster-whisper); English only, "
                 "word-level timestamps",
             ),

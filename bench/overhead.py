@@ -1,0 +1,206 @@
+"""Gateway overhead, job rates, idle memory and start time, against a zero-work provider.
+
+    .venv/bin/python -m bench.overhead [--seconds 10] [--jobs 3000]
+
+(a) sync requests through the server vs calling the same provider function directly, at
+concurrency 1 and 32 (RPS, p50, p99); (b) async enqueue rate and completion rate; (c) idle RSS and
+the time from process start to the first answer. The client runs in this process (aiohttp), the
+server in its own (`unigate serve`, one process). Results are printed and written to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "ug_benchmark_key_0123456789abcdefghijklmnopqrstuvwxyz"
+BODY = {"model": "text/embeddings/zero", "input": {"texts": ["hello"]}}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def direct_baseline(n: int) -> dict[str, float]:
+    """The provider function called directly with a minimal context: what a caller pays without us."""
+    from bench.zero_provider import zero_embeddings
+    from unigate.catalog import get_subfeature
+    from unigate.providers.base import CallContext
+
+    sub = get_subfeature("text", "embeddings")
+    assert sub is not None
+
+    async def no_files(ref: str) -> Any:
+        raise RuntimeError
+
+    ctx = CallContext(
+        "zero", "zero", time.monotonic() + 60, {}, {}, no_files, lambda: None, asyncio.to_thread
+    )  # type: ignore[arg-type,return-value]
+    lat = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        inp = sub.input_model.model_validate(BODY["input"])
+        await zero_embeddings(inp, ctx)
+        lat.append((time.perf_counter() - t0) * 1000)
+    return {"p50_ms": statistics.median(lat), "p99_ms": _pct(lat, 0.99)}
+
+
+async def load(url: str, concurrency: int, seconds: float, body: dict[str, Any]) -> dict[str, float]:
+    headers = {"Authorization": f"Bearer {KEY}"}
+    lat: list[float] = []
+    errors = 0
+    stop = time.monotonic() + seconds
+    conn = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=conn, headers=headers) as session:
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.monotonic() < stop:
+                t0 = time.perf_counter()
+                async with session.post(url, json=body) as r:
+                    await r.read()
+                    if r.status >= 300:
+                        errors += 1
+                lat.append((time.perf_counter() - t0) * 1000)
+
+        t0 = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.monotonic() - t0
+    return {
+        "rps": len(lat) / elapsed,
+        "p50_ms": statistics.median(lat),
+        "p99_ms": _pct(lat, 0.99),
+        "requests": len(lat),
+        "errors": errors,
+    }
+
+
+async def jobs(base: str, n: int, concurrency: int) -> dict[str, float]:
+    headers = {"Authorization": f"Bearer {KEY}"}
+    ids: list[str] = []
+    async with aiohttp.ClientSession(headers=headers, connector=aiohttp.TCPConnector(limit=concurrency)) as s:
+        queue = list(range(n))
+
+        async def submit() -> None:
+            while queue:
+                queue.pop()
+                async with s.post(f"{base}/v3/universal-ai/async", json=BODY) as r:
+                    assert r.status == 202, await r.text()
+                    ids.append((await r.json())["public_id"])
+
+        t0 = time.monotonic()
+        await asyncio.gather(*(submit() for _ in range(concurrency)))
+        enqueue_s = time.monotonic() - t0
+        # Completion: poll the list until no job is processing.
+        while True:
+            async with s.get(
+                f"{base}/v3/universal-ai/async", params={"status": "processing", "limit": 1}
+            ) as r:
+                if not (await r.json())["items"]:
+                    break
+            await asyncio.sleep(0.02)
+        total_s = time.monotonic() - t0
+        async with s.get(f"{base}/v3/universal-ai/async/{ids[-1]}") as r:
+            last = await r.json()
+    return {
+        "jobs": n,
+        "enqueue_per_s": n / enqueue_s,
+        "completed_per_s": n / total_s,
+        "last_status": last["status"],
+    }
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--jobs", type=int, default=3000)
+    args = ap.parse_args()
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    data_dir = tempfile.mkdtemp(prefix="unigate-bench-")
+    env = {
+        **os.environ,
+        "UNIGATE_DATA_DIR": data_dir,
+        "UNIGATE_ADMIN_KEY": KEY,
+        "UNIGATE_EXTRA_PROVIDERS": '["bench.zero_provider:ZeroProvider"]',
+        "PYTHONPATH": str(ROOT),
+    }
+    exe = str(Path(sys.executable).with_name("unigate"))
+    t_start = time.monotonic()
+    proc = subprocess.Popen([exe, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL)
+    try:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {KEY}"}) as s:
+            while True:
+                try:
+                    async with s.post(f"{base}/v3/universal-ai", json=BODY) as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                if proc.poll() is not None:
+                    raise SystemExit("server exited")
+                await asyncio.sleep(0.01)
+        start_s = time.monotonic() - t_start
+        await asyncio.sleep(1.0)
+        idle_rss = _rss_mb(proc.pid)
+
+        direct = await direct_baseline(20000)
+        await load(f"{base}/v3/universal-ai", 1, 1.0, BODY)  # warm-up
+        c1 = await load(f"{base}/v3/universal-ai", 1, args.seconds, BODY)
+        c32 = await load(f"{base}/v3/universal-ai", 32, args.seconds, BODY)
+        job = await jobs(base, args.jobs, 32)
+        rss_after = _rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    result = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cpus": os.cpu_count(),
+        "start_to_first_answer_s": round(start_s, 3),
+        "idle_rss_mb": round(idle_rss, 1),
+        "rss_after_load_mb": round(rss_after, 1),
+        "direct_call": direct,
+        "http_c1": c1,
+        "http_c32": c32,
+        "overhead_p50_ms_c1": c1["p50_ms"] - direct["p50_ms"],
+        "jobs": job,
+    }
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"overhead-{int(time.time())}.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""Tests of the catalogue: registry completeness, input validation, output shapes."""
