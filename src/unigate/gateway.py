@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import threading
 import time
 import uuid
@@ -19,7 +20,7 @@ from unigate.db.migrate import upgrade
 from unigate.engine.envelope import envelope
 from unigate.engine.errors import NotFound, RequestError
 from unigate.engine.executor import Engine, Outcome, close_shared_http_session
-from unigate.files.fetch import FetchPolicy, UrlRefused, close_fetch_session
+from unigate.files.urlguard import FetchPolicy, UrlRefused
 from unigate.files.storage import storage_from_url
 from unigate.files.uploads import FileRecord, FileService
 from unigate.jobs.handler import JobRunner
@@ -106,7 +107,10 @@ class Gateway:
         self._runner_task = self._janitor_task = None
         await self.engine.close()
         await close_shared_http_session()
-        await close_fetch_session()
+        if "unigate.files.fetch" in sys.modules:
+            from unigate.files.fetch import close_fetch_session
+
+            await close_fetch_session()
         await self.db.close()
         self._started = False
 

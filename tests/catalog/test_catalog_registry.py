@@ -104,13 +104,15 @@ def test_models_have_json_schemas_and_forbid_extras(key: str) -> None:
 
 def test_model_names_are_unique_across_features() -> None:
     """OpenAPI components are named after classes: two models must not share a name."""
+    import importlib
     import inspect
 
     import unigate.catalog.common as common
-    import unigate.catalog.schemas as schemas
+    from unigate.catalog.registry import FEATURES
 
     seen: dict[str, str] = {}
-    for module in [common, *(getattr(schemas, name) for name in schemas.__all__)]:
+    modules = [importlib.import_module(f"unigate.catalog.schemas.{f}") for f in FEATURES]
+    for module in [common, *modules]:
         for name, obj in vars(module).items():
             if inspect.isclass(obj) and issubclass(obj, BaseModel) and obj.__module__ == module.__name__:
                 assert name not in seen, f"{name} defined in {seen.get(name)} and {module.__name__}"

@@ -119,7 +119,7 @@ def file_field(
 class InputModel(BaseModel):
     """Base of every input model: unknown keys are rejected, one alias per file field."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -137,7 +137,7 @@ class InputModel(BaseModel):
 class OutputModel(BaseModel):
     """Base of every output model: exactly the canonical keys, nothing else."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # --- output pieces shared by several features -------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -39,16 +40,25 @@ def register(sub: Subfeature) -> Subfeature:
     return sub
 
 
-def _ensure_loaded() -> None:
-    if not _REGISTRY:
-        from unigate.catalog import schemas  # noqa: F401  (registers every subfeature)
+FEATURES = ("audio", "image", "llm", "multimodal", "ocr", "text", "translation", "video")
+_loaded: set[str] = set()
+
+
+def _load(feature: str) -> None:
+    """Import one feature's schema module (it registers its subfeatures): a server answering its
+    first text request does not pay for building the video models."""
+    if feature in _loaded or feature not in FEATURES:
+        return
+    importlib.import_module(f"unigate.catalog.schemas.{feature}")
+    _loaded.add(feature)
 
 
 def all_subfeatures() -> Iterable[Subfeature]:
-    _ensure_loaded()
+    for feature in FEATURES:
+        _load(feature)
     return sorted(_REGISTRY.values(), key=lambda s: s.key)
 
 
 def get_subfeature(feature: str, subfeature: str) -> Subfeature | None:
-    _ensure_loaded()
+    _load(feature)
     return _REGISTRY.get(f"{feature}/{subfeature}")

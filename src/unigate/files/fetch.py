@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import re
 import weakref
 from dataclasses import dataclass
 from typing import TypeVar
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
 from unigate.files.mime import detect_mime, extension_for
@@ -16,12 +18,27 @@ from unigate.files.urlguard import (
     AllowList,
     FetchError,
     FetchPolicy,
-    GuardedResolver,
     UrlRefused,
     check_parsed_url,
     check_url,
     parse_fetch_url,
 )
+
+
+class GuardedResolver(AbstractResolver):
+    """aiohttp resolver that only ever returns vetted addresses (raises UrlRefused otherwise)."""
+
+    def __init__(self, allow: AllowList) -> None:
+        self.allow = allow
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        return await vetted_addresses(host, port, self.allow, family)
+
+    async def close(self) -> None:
+        return None
+
 
 __all__ = [
     "FetchError",

@@ -15,7 +15,7 @@ from unigate.db.database import Database
 from unigate.db.tables import files
 from unigate.engine.envelope import iso
 from unigate.engine.executor import FileMeta
-from unigate.files.fetch import FetchPolicy, check_url, fetch_url
+from unigate.files.urlguard import FetchPolicy, check_url
 from unigate.files.mime import detect_mime
 from unigate.files.pdf import pdf_page_count
 from unigate.files.storage import Storage
@@ -179,6 +179,8 @@ class FileService:
         await check_url(url, self.policy)
 
     async def fetch(self, url: str) -> LoadedFile:
+        from unigate.files.fetch import fetch_url  # aiohttp loads on the first URL input
+
         fetched = await fetch_url(url, self.policy)
         page_count = (
             await asyncio.to_thread(pdf_page_count, fetched.data)

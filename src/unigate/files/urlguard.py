@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
+
+if TYPE_CHECKING:  # aiohttp is imported only when a URL is really fetched
+    from aiohttp.abc import ResolveResult
 
 IPAddress = IPv4Address | IPv6Address
 IPNetwork = IPv4Network | IPv6Network
@@ -184,14 +186,14 @@ async def vetted_addresses(
                 of_host = "" if _normalize_host(host) == str(address) else f" of host {host}"
                 raise UrlRefused(f"address {address}{of_host} is {reason}")
         results.append(
-            ResolveResult(
-                hostname=host,
-                host=raw,
-                port=int(sockaddr[1]),
-                family=info_family,
-                proto=proto,
-                flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
-            )
+            {
+                "hostname": host,
+                "host": raw,
+                "port": int(sockaddr[1]),
+                "family": info_family,
+                "proto": proto,
+                "flags": socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+            }
         )
     return results
 
@@ -219,18 +221,3 @@ async def check_url(url: str, policy: FetchPolicy) -> None:
             await check_parsed_url(parsed, AllowList.parse(policy.allow))
     except TimeoutError:
         raise UrlRefused(f"resolving host {parsed.host} timed out after {policy.timeout_s:g} s") from None
-
-
-class GuardedResolver(AbstractResolver):
-    """aiohttp resolver that only ever returns vetted addresses (raises UrlRefused otherwise)."""
-
-    def __init__(self, allow: AllowList) -> None:
-        self.allow = allow
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        return await vetted_addresses(host, port, self.allow, family)
-
-    async def close(self) -> None:
-        return None

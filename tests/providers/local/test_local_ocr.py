@@ -73,6 +73,9 @@ def test_corrupt_files_are_rejected() -> None:
         run_ocr(b"\x89PNG\r\n\x1a\n not really a png", "image/png")
     with pytest.raises(UnsupportedFormat):
         run_ocr(b"%PDF-1.7 garbage", "application/pdf")
+    truncated = encode(text_image(PAGE_1), "PNG")[:2000]
+    with pytest.raises(UnsupportedFormat):
+        run_ocr(truncated, "image/png")
 
 
 def test_too_many_pages_for_sync_ocr() -> None:

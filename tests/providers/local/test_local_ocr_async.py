@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from unigate.providers.errors import ProviderTimeout
 from unigate.providers.local import ocr
 
 from ._images import PAGE_1, PAGE_2, encode, pdf, squash, text_image
@@ -63,3 +64,8 @@ def test_proportional_split_fallback() -> None:
     assert [w.text for w in words] == ["ab", "cde"]
     assert words[0].box == (0.0, 10.0, 20.0, 20.0)
     assert words[1].box == (40.0, 10.0, 70.0, 20.0)
+
+
+def test_deadline_is_checked_between_pages() -> None:
+    with pytest.raises(ProviderTimeout):
+        ocr.ocr_document(pdf(PAGE_1, PAGE_2), "application/pdf", 2, deadline=0.0)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import pytest
 
 from unigate.providers.base import Offer
 from unigate.providers.local import LocalProvider
 from unigate.providers.local.langdetect import NAMES_PATH, language_names
+from unigate.providers.local.models import LazyModel, threads
 
 SUBFEATURES = {
     "text/embeddings",
@@ -63,3 +69,25 @@ def test_language_table_has_176_names() -> None:
     assert len(names) == 176
     assert json.loads(NAMES_PATH.read_text(encoding="utf-8"))["de"] == "German"
     assert all(name and name[0].isupper() for name in names.values())
+
+
+def test_lazy_model_loads_once_under_concurrency() -> None:
+    calls: list[int] = []
+
+    def slow_loader() -> str:
+        calls.append(1)
+        time.sleep(0.05)
+        return "model"
+
+    lazy = LazyModel("x", slow_loader)
+    assert not lazy.loaded
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: lazy.get(), range(16)))
+    assert results == ["model"] * 16 and calls == [1] and lazy.loaded
+
+
+def test_threads_knob(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UNIGATE_LOCAL_THREADS", "3")
+    assert threads() == 3
+    monkeypatch.setenv("UNIGATE_LOCAL_THREADS", "lots")
+    assert threads() == (os.cpu_count() or 1)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from unigate.providers.errors import UnsupportedFormat, UnsupportedLanguage
+from unigate.providers.errors import ProviderTimeout, UnsupportedFormat, UnsupportedLanguage
 from unigate.providers.local import speech
 
 from ._support import DATA, SpeechInput, assert_shape, loaded, make_ctx
@@ -89,3 +89,8 @@ def test_non_english_is_rejected() -> None:
 def test_undecodable_audio() -> None:
     with pytest.raises(UnsupportedFormat):
         transcribe(b"RIFF\x00\x00\x00\x00WAVEjunk" * 10, "audio/wav")
+
+
+def test_deadline_stops_a_long_transcription() -> None:
+    with pytest.raises(ProviderTimeout):
+        speech.transcribe(WAV, None, deadline=0.0)

@@ -1,5 +1,4 @@
-"""Input and output models of every subfeature; importing this package registers them all."""
+"""Input and output models of every subfeature, one module per feature.
 
-from unigate.catalog.schemas import audio, image, llm, multimodal, ocr, text, translation, video
-
-__all__ = ["audio", "image", "llm", "multimodal", "ocr", "text", "translation", "video"]
+Importing a module registers its subfeatures; `unigate.catalog.registry` imports them on demand.
+"""

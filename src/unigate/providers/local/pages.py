@@ -67,7 +67,9 @@ def _image_pages(data: bytes, max_pages: int) -> Iterator[Page]:
     try:
         img = Image.open(io.BytesIO(data))
         frames = getattr(img, "n_frames", 1) if img.format == "TIFF" else 1  # multi-page TIFF
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
+    except UnidentifiedImageError as exc:
+        raise UnsupportedFormat("the file is not a readable image (png, jpeg, webp, bmp, tiff, gif)") from exc
+    except (Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
         raise UnsupportedFormat(f"cannot read the image: {exc}") from exc
     if frames > max_pages:
         raise ProviderInvalidInput(f"the image has {frames} pages; at most {max_pages} are accepted")

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import io
+import time
 from typing import TYPE_CHECKING, Any
 
 from unigate.providers.base import CallContext, Constraints, ModelSpec, Offer, ProviderResult
-from unigate.providers.errors import ProviderInvalidInput, UnsupportedFormat, UnsupportedLanguage
+from unigate.providers.errors import (
+    ProviderInvalidInput,
+    ProviderTimeout,
+    UnsupportedFormat,
+    UnsupportedLanguage,
+)
 from unigate.providers.local.models import LazyModel, threads
 
 if TYPE_CHECKING:
@@ -55,7 +61,7 @@ def _decode(data: bytes) -> Any:
         raise UnsupportedFormat(f"cannot decode the audio file: {exc}") from exc
 
 
-def transcribe(data: bytes, hotwords: str | None) -> dict[str, Any]:
+def transcribe(data: bytes, hotwords: str | None, deadline: float | None = None) -> dict[str, Any]:
     """Blocking: decode, transcribe with word timestamps, and return the normalized output."""
     audio = _decode(data)
     duration = len(audio) / SAMPLE_RATE
@@ -72,6 +78,8 @@ def transcribe(data: bytes, hotwords: str | None) -> dict[str, Any]:
     entries: list[dict[str, Any]] = []
     raw_segments: list[dict[str, Any]] = []
     for seg in segments:  # a lazy generator: decoding happens while iterating
+        if deadline is not None and time.monotonic() > deadline:
+            raise ProviderTimeout(f"transcription ran out of time at {seg.start:.0f} s of {duration:.0f} s")
         texts.append(seg.text.strip())
         raw_segments.append({"start": round(seg.start, 2), "end": round(seg.end, 2), "text": seg.text})
         for word in seg.words or []:
@@ -104,7 +112,7 @@ async def run(input: Any, ctx: CallContext) -> ProviderResult:
     loaded = await ctx.files(ref)
     vocabulary = getattr(input, "vocabulary", None) or []
     hotwords = " ".join(str(v) for v in vocabulary) or None  # biases decoding towards these terms
-    result = await ctx.run_blocking(transcribe, loaded.data, hotwords)
+    result = await ctx.run_blocking(transcribe, loaded.data, hotwords, ctx.deadline)
     duration = round(result["duration"], 3)
     raw = {"model": MODEL, "duration": duration, "segments": result["segments"]}
     return ProviderResult(output=result["output"], raw=raw, usage={"second": duration})
