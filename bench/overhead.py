@@ -103,6 +103,49 @@ async def load(url: str, concurrency: int, seconds: float, body: dict[str, Any])
     }
 
 
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = '%s'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %s"
+"""
+
+
+def wrk(url: str, concurrency: int, seconds: float) -> dict[str, float] | None:
+    """Load from wrk (a C client) when installed: the client then costs far less CPU than ours."""
+    exe = shutil.which("wrk")
+    if exe is None:
+        return None
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(WRK_SCRIPT % (json.dumps(BODY), KEY))
+        script = f.name
+    out = subprocess.run(
+        [exe, "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-s", script, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script)
+    result: dict[str, float] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if line.startswith("Requests/sec:"):
+            result["rps"] = float(parts[1])
+        elif len(parts) == 2 and parts[0] in ("50%", "99%"):
+            result[f"p{parts[0][:-1]}_ms"] = _ms(parts[1])
+        elif "Non-2xx" in line:
+            result["errors"] = float(parts[-1])
+    result.setdefault("errors", 0.0)
+    return result
+
+
+def _ms(value: str) -> float:
+    for unit, scale in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if value.endswith(unit):
+            return float(value[: -len(unit)]) * scale
+    return float(value)
+
+
 async def jobs(base: str, n: int, concurrency: int) -> dict[str, float]:
     headers = {"Authorization": f"Bearer {KEY}"}
     ids: list[str] = []
@@ -138,6 +181,38 @@ async def jobs(base: str, n: int, concurrency: int) -> dict[str, float]:
     }
 
 
+async def _enqueue_without_workers(exe: str, env: dict[str, str], seconds: float) -> dict[str, float] | None:
+    """The enqueue path alone: an API-only server (`--no-workers`) taking async submissions."""
+    port = _free_port()
+    data_dir = tempfile.mkdtemp(prefix="unigate-bench-")
+    proc = subprocess.Popen(
+        [exe, "serve", "--port", str(port), "--no-workers"],
+        env={**env, "UNIGATE_DATA_DIR": data_dir},
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        await _wait_ready(f"http://127.0.0.1:{port}", proc)
+        return wrk(f"http://127.0.0.1:{port}/v3/universal-ai/async", 32, seconds)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+async def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {KEY}"}) as s:
+        while True:
+            try:
+                async with s.post(f"{base}/v3/universal-ai", json=BODY) as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            if proc.poll() is not None:
+                raise SystemExit("server exited")
+            await asyncio.sleep(0.01)
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=8.0)
@@ -158,17 +233,7 @@ async def main() -> None:
     t_start = time.monotonic()
     proc = subprocess.Popen([exe, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL)
     try:
-        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {KEY}"}) as s:
-            while True:
-                try:
-                    async with s.post(f"{base}/v3/universal-ai", json=BODY) as r:
-                        if r.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    pass
-                if proc.poll() is not None:
-                    raise SystemExit("server exited")
-                await asyncio.sleep(0.01)
+        await _wait_ready(base, proc)
         start_s = time.monotonic() - t_start
         await asyncio.sleep(1.0)
         idle_rss = _rss_mb(proc.pid)
@@ -176,13 +241,16 @@ async def main() -> None:
         direct = await direct_baseline(20000)
         await load(f"{base}/v3/universal-ai", 1, 1.0, BODY)  # warm-up
         c1 = await load(f"{base}/v3/universal-ai", 1, args.seconds, BODY)
-        c32 = await load(f"{base}/v3/universal-ai", 32, args.seconds, BODY)
+        c32 = wrk(f"{base}/v3/universal-ai", 32, args.seconds) or await load(
+            f"{base}/v3/universal-ai", 32, args.seconds, BODY
+        )
         job = await jobs(base, args.jobs, 32)
         rss_after = _rss_mb(proc.pid)
     finally:
         proc.terminate()
         proc.wait(10)
         shutil.rmtree(data_dir, ignore_errors=True)
+    enqueue_only = await _enqueue_without_workers(exe, env, args.seconds)
 
     result = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -195,6 +263,8 @@ async def main() -> None:
         "http_c32": c32,
         "overhead_p50_ms_c1": c1["p50_ms"] - direct["p50_ms"],
         "jobs": job,
+        "enqueue_only_no_workers": enqueue_only,
+        "client": "wrk" if shutil.which("wrk") else "aiohttp",
     }
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

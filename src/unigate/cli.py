@@ -106,8 +106,9 @@ def models(
 
     from unigate.catalog import all_subfeatures
     from unigate.providers.registry import default_registry
+    from unigate.settings import get_settings
 
-    registry = default_registry()
+    registry = default_registry(tuple(get_settings().extra_providers))
     rows: list[dict[str, Any]] = []
     for sub in all_subfeatures():
         if feature and sub.feature != feature:

@@ -20,9 +20,9 @@ from unigate.db.migrate import upgrade
 from unigate.engine.envelope import envelope
 from unigate.engine.errors import NotFound, RequestError
 from unigate.engine.executor import Engine, Outcome, close_shared_http_session
-from unigate.files.urlguard import FetchPolicy, UrlRefused
 from unigate.files.storage import storage_from_url
 from unigate.files.uploads import FileRecord, FileService
+from unigate.files.urlguard import FetchPolicy, UrlRefused
 from unigate.jobs.handler import JobRunner
 from unigate.jobs.queue import CancelResult, NewJob
 from unigate.jobs.sqlite_queue import SqliteJobQueue

@@ -28,12 +28,12 @@ def _errors(model: type[BaseModel], data: Any) -> list[dict[str, Any]]:
 
 
 def test_file_fields() -> None:
-    assert file_fields(_input("ocr/ocr")) == ["file"]
-    assert file_fields(_input("image/face_compare")) == ["file1", "file2"]
-    assert file_fields(_input("text/embeddings")) == []
-    assert file_fields(_input("video/generation_async")) == ["file"]  # optional file
-    assert file_fields(_input("image/search")) == ["file"]  # across the phases of a RootModel
-    assert file_fields(_input("image/generation_fine_tuning")) == ["files"]  # a list of refs
+    assert list(file_fields(_input("ocr/ocr"))) == ["file"]
+    assert list(file_fields(_input("image/face_compare"))) == ["file1", "file2"]
+    assert list(file_fields(_input("text/embeddings"))) == []
+    assert list(file_fields(_input("video/generation_async"))) == ["file"]  # optional file
+    assert list(file_fields(_input("image/search"))) == ["file"]  # across the phases of a RootModel
+    assert list(file_fields(_input("image/generation_fine_tuning"))) == ["files"]  # a list of refs
 
 
 def test_every_file_like_param_is_a_file_ref() -> None:

@@ -16,6 +16,7 @@ Conventions the engine relies on:
 
 from __future__ import annotations
 
+import functools
 import types
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -197,16 +198,19 @@ def _union_members(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def file_fields(model: type[BaseModel]) -> list[str]:
-    """Names of the FileRef fields of `model`; for a RootModel union, those of all its members."""
+@functools.cache
+def file_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """Names of the FileRef fields of `model`; for a RootModel union, those of all its members.
+
+    Cached: models are immutable once defined, and the engine asks on every request."""
     if issubclass(model, RootModel):
         names: list[str] = []
         for member in _union_members(model.model_fields["root"].annotation):
             if isinstance(member, type) and issubclass(member, BaseModel):
                 names += [n for n in file_fields(member) if n not in names]
-        return names
-    return [
+        return tuple(names)
+    return tuple(
         name
         for name, info in model.model_fields.items()
         if any(isinstance(m, FileRefMarker) for m in info.metadata) or _has_file_ref(info.annotation)
-    ]
+    )

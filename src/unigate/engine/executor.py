@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_FALLBACKS = 3
+_AVAILABILITY_TTL_S = 5.0
 LANGUAGE_FIELDS = ("language", "source_language", "target_language")
 
 
@@ -143,6 +144,7 @@ class Engine:
         self._pool: ThreadPoolExecutor | None = None
         self._allowed_local = set(allowed_local_models) if allowed_local_models is not None else None
         self._http_factory = http_factory or _shared_http_session
+        self._availability: dict[str, tuple[float, str | None]] = {}
 
     # ------------------------------------------------------------------ preparation
 
@@ -314,6 +316,15 @@ class Engine:
             job_state=job_state if job_state is not None else {},
         )
 
+    def _unavailable(self, provider: Provider) -> str | None:
+        """Why a provider cannot serve, re-checked at most every few seconds (it reads the environment)."""
+        now = time.monotonic()
+        hit = self._availability.get(provider.name)
+        if hit is None or hit[0] < now:
+            hit = (now + _AVAILABILITY_TTL_S, provider.unavailable_reason(self.env))
+            self._availability[provider.name] = hit
+        return hit[1]
+
     async def run_blocking(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run CPU-bound work (local models) in a pool sized to the cores, off the event loop."""
         if self._pool is None:
@@ -373,7 +384,7 @@ class Engine:
         provider_state: dict[str, Any] | None,
         inline_poll: bool,
     ) -> ProviderResult | Deferred:
-        reason = route.provider.unavailable_reason(self.env)
+        reason = self._unavailable(route.provider)
         if reason:
             raise ProviderUnavailable(reason)
         ctx = self._context(route, prepared.provider_params, owner_id, deadline, provider_state)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import re
+import socket
 import weakref
 from dataclasses import dataclass
 from typing import TypeVar
@@ -22,6 +22,7 @@ from unigate.files.urlguard import (
     check_parsed_url,
     check_url,
     parse_fetch_url,
+    vetted_addresses,
 )
 
 

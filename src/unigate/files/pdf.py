@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
+from unigate.pdfium import PDFIUM_LOCK
 
 # PDFium is not thread-safe, and callers may run this in asyncio.to_thread: serialise all use.
-_PDFIUM_LOCK = threading.Lock()
 
 
 def pdf_page_count(data: bytes) -> int | None:
@@ -18,7 +17,7 @@ def pdf_page_count(data: bytes) -> int | None:
         import pypdfium2
     except ImportError:
         return None
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         try:
             document = pypdfium2.PdfDocument(data)
         except Exception:  # PdfiumError, and anything odd the binding raises on garbage input

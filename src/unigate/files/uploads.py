@@ -15,10 +15,10 @@ from unigate.db.database import Database
 from unigate.db.tables import files
 from unigate.engine.envelope import iso
 from unigate.engine.executor import FileMeta
-from unigate.files.urlguard import FetchPolicy, check_url
 from unigate.files.mime import detect_mime
 from unigate.files.pdf import pdf_page_count
 from unigate.files.storage import Storage
+from unigate.files.urlguard import FetchPolicy, check_url
 from unigate.providers.base import LoadedFile
 
 DAY_S = 86_400.0

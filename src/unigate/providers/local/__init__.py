@@ -42,8 +42,10 @@ class LocalProvider:
         """Extra name -> missing modules, for the families that cannot run here."""
         out: dict[str, list[str]] = {}
         for extra, modules, _make in _FAMILIES:
-            if gone := _missing(modules):
-                out.setdefault(extra, []).extend(m for m in gone if m not in out.get(extra, []))
+            for module in _missing(modules):
+                listed = out.setdefault(extra, [])
+                if module not in listed:
+                    listed.append(module)
         return out
 
     def unavailable_reason(self, env: Mapping[str, str]) -> str | None:

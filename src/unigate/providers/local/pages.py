@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from unigate.pdfium import PDFIUM_LOCK
 from unigate.providers.errors import ProviderInvalidInput, UnsupportedFormat
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ IMAGE_MIME_TYPES = frozenset(
 PDF_MIME = "application/pdf"
 
 # PDFium is not thread-safe: every pypdfium2 call in this process goes through this lock.
-PDFIUM_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
