@@ -120,7 +120,7 @@ def wrk(url: str, concurrency: int, seconds: float) -> dict[str, float] | None:
         f.write(WRK_SCRIPT % (json.dumps(BODY), KEY))
         script = f.name
     out = subprocess.run(
-        [exe, "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-s", script, url],
+        [exe, "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency", "-s", script, url],
         capture_output=True,
         text=True,
         check=True,

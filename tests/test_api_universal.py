@@ -372,3 +372,10 @@ def _png() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (8, 8), "white").save(buf, format="PNG")
     return buf.getvalue()
+
+
+async def test_request_body_is_bounded(api: Api) -> None:
+    limit = api.gateway.settings.max_request_bytes
+    big = {"model": "text/embeddings/fake", "input": {"texts": ["x" * (limit + 10)]}}
+    r = await api.post("/v3/universal-ai", json=big)
+    assert r.status_code == 413

@@ -264,12 +264,14 @@ class Gateway:
     async def wait(
         self, owner_id: str, job_id: str, *, timeout_s: float = 600.0, interval_s: float = 0.1
     ) -> Job:
-        """Poll until the job ends (library and CLI convenience)."""
+        """Poll until the job ends (library and CLI convenience); TimeoutError if it does not in time."""
         deadline = time.monotonic() + timeout_s
         while True:
             job = await self.job(owner_id, job_id)
-            if job.status != "processing" or time.monotonic() > deadline:
+            if job.status != "processing":
                 return job
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} still processing after {timeout_s:g} s; poll it later")
             await asyncio.sleep(interval_s)
 
     # ------------------------------------------------------------------ library convenience

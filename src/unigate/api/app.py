@@ -13,8 +13,11 @@ from unigate.api.responses import json_response
 from unigate.api.routes import info, universal, upload
 from unigate.engine.errors import RequestError
 from unigate.gateway import Gateway
+from unigate.settings import get_settings
 
 log = logging.getLogger(__name__)
+
+_MULTIPART_SLACK = 64 * 1024
 
 DESCRIPTION = """One API for every AI provider, cloud APIs and open models on your own machine.
 
@@ -44,14 +47,17 @@ def create_app(gateway: Gateway | None = None, *, announce_first_key: bool = Tru
         finally:
             await gw.aclose()
 
+    settings = gateway.settings if gateway is not None else get_settings()
     app = FastAPI(
         title="unigate",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        max_body_size=settings.max_request_bytes,  # JSON bodies; 413 beyond
     )
     app.include_router(universal.router)
-    app.include_router(upload.router)
+    # Uploads get their own, larger bound (the file plus the multipart envelope).
+    app.include_router(upload.router, max_body_size=settings.max_upload_bytes + _MULTIPART_SLACK)
     app.include_router(info.router)
 
     @app.exception_handler(RequestError)

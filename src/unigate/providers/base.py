@@ -23,17 +23,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# Billable units. Quantities are reported in these units; prices are per `per` of them.
-Unit = Literal[
-    "request",
-    "char",
-    "page",
-    "second",
-    "token_in",
-    "token_out",
-    "image",
-    "text",
-]
+# Billable units. Quantities are reported in these units; prices are per `per` of them. The usual
+# ones are "request", "char", "page", "second", "token_in", "token_out", "image", "text"; a unit
+# may carry a variant after a colon when the price depends on it ("image:1024x1024:hd").
+Unit = str
 
 
 @dataclass(frozen=True, slots=True)

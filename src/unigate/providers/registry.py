@@ -38,11 +38,16 @@ class ProviderRegistry:
             self._offers[(offer.subfeature, provider.name)] = offer
 
 
-def _instantiate(obj: object) -> Provider:
-    """Entry points may name a provider class, a factory function, or an instance."""
-    if isinstance(obj, type) or (callable(obj) and not isinstance(obj, Provider)):
-        return obj()  # type: ignore[no-any-return]
-    return obj  # type: ignore[return-value]
+def _instantiate(obj: object) -> list[Provider]:
+    """Entry points may name a provider class, an instance, or a factory returning one provider or a
+    list of them (e.g. one per OpenAI-compatible server named in the configuration)."""
+    made = obj() if isinstance(obj, type) or (callable(obj) and not isinstance(obj, Provider)) else obj
+    items: list[Provider] = []
+    for item in made if isinstance(made, (list, tuple)) else [made]:
+        if not isinstance(item, Provider):
+            raise TypeError(f"{obj!r} made {item!r}, which is not a unigate provider")
+        items.append(item)
+    return items
 
 
 def load_entry_point_providers() -> list[Provider]:
@@ -50,26 +55,24 @@ def load_entry_point_providers() -> list[Provider]:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
             obj = ep.load()
-            provider = _instantiate(obj)
+            found.extend(_instantiate(obj))
         except Exception:  # a broken plugin must not take the gateway down
             log.exception("provider plugin %s failed to load", ep.name)
             continue
-        found.append(provider)
     return found
 
 
-def load_by_path(path: str) -> Provider:
-    """Load `package.module:Attr` (a provider instance, or a class/factory that makes one)."""
+def load_by_path(path: str) -> list[Provider]:
+    """Load `package.module:Attr` (a provider instance, or a class/factory that makes them)."""
     module_name, _, attr = path.partition(":")
     if not attr:
         raise ValueError(f"provider path {path!r} must look like 'package.module:Attr'")
-    obj = getattr(importlib.import_module(module_name), attr)
-    provider = _instantiate(obj)
-    if not isinstance(provider, Provider):
-        raise TypeError(f"{path} is not a unigate provider")
-    return provider
+    return _instantiate(getattr(importlib.import_module(module_name), attr))
 
 
 @lru_cache(maxsize=8)
 def default_registry(extra: tuple[str, ...] = ()) -> ProviderRegistry:
-    return ProviderRegistry(load_entry_point_providers() + [load_by_path(p) for p in extra])
+    providers = load_entry_point_providers()
+    for path in extra:
+        providers += load_by_path(path)
+    return ProviderRegistry(providers)
