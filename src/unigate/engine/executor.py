@@ -316,13 +316,17 @@ class Engine:
             job_state=job_state if job_state is not None else {},
         )
 
-    def _unavailable(self, provider: Provider) -> str | None:
-        """Why a provider cannot serve, re-checked at most every few seconds (it reads the environment)."""
+    def _unavailable(self, route: Route) -> str | None:
+        """Why a route cannot serve, re-checked at most every few seconds (it reads the environment)."""
         now = time.monotonic()
-        hit = self._availability.get(provider.name)
+        key = f"{route.provider.name} {route.offer.subfeature}"
+        hit = self._availability.get(key)
         if hit is None or hit[0] < now:
-            hit = (now + _AVAILABILITY_TTL_S, provider.unavailable_reason(self.env))
-            self._availability[provider.name] = hit
+            reason = route.provider.unavailable_reason(self.env)
+            if reason is None and route.offer.unavailable_reason is not None:
+                reason = route.offer.unavailable_reason(self.env)
+            hit = (now + _AVAILABILITY_TTL_S, reason)
+            self._availability[key] = hit
         return hit[1]
 
     async def run_blocking(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -384,7 +388,7 @@ class Engine:
         provider_state: dict[str, Any] | None,
         inline_poll: bool,
     ) -> ProviderResult | Deferred:
-        reason = self._unavailable(route.provider)
+        reason = self._unavailable(route)
         if reason:
             raise ProviderUnavailable(reason)
         ctx = self._context(route, prepared.provider_params, owner_id, deadline, provider_state)

@@ -37,6 +37,8 @@ def _provider_entry(
 ) -> dict[str, Any]:
     provider = registry.providers[name]
     reason = provider.unavailable_reason(env)
+    if reason is None and offer.unavailable_reason is not None:
+        reason = offer.unavailable_reason(env)
     return {
         "name": name,
         "display_name": provider.display_name,

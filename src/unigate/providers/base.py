@@ -145,6 +145,9 @@ class Offer:
     poll: PollFn | None = None
     compute: Compute = "io"
     notes: str = ""
+    # Per-offer availability, for vendors configured per service (an Azure endpoint + key per API):
+    # returns why this offer cannot serve here, or None. The provider-level check comes first.
+    unavailable_reason: Callable[[Mapping[str, str]], str | None] | None = None
 
     def __post_init__(self) -> None:
         if (self.run is None) == (self.launch is None):
