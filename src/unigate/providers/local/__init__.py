@@ -6,19 +6,27 @@ pypdfium2, OpenCV) are imported inside the worker-thread calls, and each model l
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import pkgutil
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 
 from unigate.providers.base import Offer
-from unigate.providers.local import embeddings, langdetect, ocr, speech
 
-# (extra that installs it, modules it needs, offers it enables)
-_FAMILIES: tuple[tuple[str, tuple[str, ...], Callable[[], Sequence[Offer]]], ...] = (
-    ("local-text", embeddings.REQUIRES, lambda: (embeddings.offer(),)),
-    ("local-text", langdetect.REQUIRES, lambda: (langdetect.offer(),)),
-    ("local-ocr", ocr.REQUIRES, ocr.offers),
-    ("local-speech", speech.REQUIRES, lambda: (speech.offer(),)),
-)
+Family = tuple[str, tuple[str, ...], Callable[[], Sequence[Offer]]]
+
+
+@cache
+def _families() -> tuple[Family, ...]:
+    """(extra that installs it, modules it needs, its offers) for every module of this package that
+    declares `EXTRA`, `REQUIRES` and `offers()`: a new local model is one new module, nothing else."""
+    found: list[Family] = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if all(hasattr(module, attr) for attr in ("EXTRA", "REQUIRES", "offers")):
+            found.append((module.EXTRA, tuple(module.REQUIRES), module.offers))
+    return tuple(found)
 
 
 def _missing(modules: Sequence[str]) -> list[str]:
@@ -33,7 +41,7 @@ class LocalProvider:
     def offers(self) -> Sequence[Offer]:
         """The offers whose packages are installed (a partial install serves what it can)."""
         found: list[Offer] = []
-        for _extra, modules, make in _FAMILIES:
+        for _extra, modules, make in _families():
             if not _missing(modules):
                 found.extend(make())
         return found
@@ -41,7 +49,7 @@ class LocalProvider:
     def missing(self) -> dict[str, list[str]]:
         """Extra name -> missing modules, for the families that cannot run here."""
         out: dict[str, list[str]] = {}
-        for extra, modules, _make in _FAMILIES:
+        for extra, modules, _make in _families():
             for module in _missing(modules):
                 listed = out.setdefault(extra, [])
                 if module not in listed:

