@@ -81,8 +81,24 @@ class Api:
             await asyncio.sleep(0.05)
 
 
+@pytest.fixture(params=["fast-lane", "fastapi-routes"])
+async def api_both(
+    request: pytest.FixtureRequest, settings: Settings, registry: ProviderRegistry
+) -> AsyncIterator[Api]:
+    """The API twice: the fast lane serving the hot endpoints, then FastAPI's documented routes."""
+    settings.fast_lane = request.param == "fast-lane"
+    async for client in _api(settings, registry):
+        yield client
+
+
 @pytest.fixture
 async def api(settings: Settings, registry: ProviderRegistry) -> AsyncIterator[Api]:
+    """The API as served by default (fast lane on)."""
+    async for client in _api(settings, registry):
+        yield client
+
+
+async def _api(settings: Settings, registry: ProviderRegistry) -> AsyncIterator[Api]:
     gw = Gateway(settings, registry=registry)
     app = create_app(gw, announce_first_key=False)
     async with app.router.lifespan_context(app):

@@ -23,7 +23,8 @@ ENVELOPE_KEYS = {
 }
 
 
-async def test_sync_envelope_and_exact_cost(api: Api) -> None:
+async def test_sync_envelope_and_exact_cost(api_both: Api) -> None:
+    api = api_both
     r = await api.post(
         "/v3/universal-ai", json={"model": "text/embeddings/fake", "input": {"texts": ["a", "bb"]}}
     )
@@ -41,7 +42,8 @@ async def test_sync_envelope_and_exact_cost(api: Api) -> None:
     assert body["created_at"].endswith("Z")
 
 
-async def test_model_part_may_contain_slashes(api: Api) -> None:
+async def test_model_part_may_contain_slashes(api_both: Api) -> None:
+    api = api_both
     r = await api.post(
         "/v3/universal-ai", json={"model": "text/embeddings/fake/org/large-v2", "input": {"texts": ["abcd"]}}
     )
@@ -50,13 +52,17 @@ async def test_model_part_may_contain_slashes(api: Api) -> None:
     assert body["cost"] == "0.0000052"  # 4 chars at $1.30 per 1M, no step
 
 
-async def test_original_response_only_when_asked(api: Api) -> None:
+async def test_original_response_only_when_asked(api_both: Api) -> None:
+    api = api_both
     req = {"model": "text/embeddings/fake", "input": {"texts": ["a"]}, "show_original_response": True}
     body = (await api.post("/v3/universal-ai", json=req)).json()
     assert body["original_response"] == {"data": [{"embedding": [1.0, 1.0, 0.5]}], "key": "x"}
 
 
-async def test_fallback_serves_when_primary_fails(api: Api, fakes: tuple[FakeProvider, FakeProvider]) -> None:
+async def test_fallback_serves_when_primary_fails(
+    api_both: Api, fakes: tuple[FakeProvider, FakeProvider]
+) -> None:
+    api = api_both
     req = {
         "model": "text/embeddings/fake",
         "input": {"texts": ["a"]},
@@ -69,7 +75,8 @@ async def test_fallback_serves_when_primary_fails(api: Api, fakes: tuple[FakePro
     assert fakes[0].calls["embeddings"] == 1 and fakes[1].calls["embeddings"] == 1
 
 
-async def test_fallback_forms(api: Api) -> None:
+async def test_fallback_forms(api_both: Api) -> None:
+    api = api_both
     for fb in ["fake2/org/large-v2", "text/embeddings/fake2/org/large-v2"]:
         req = {
             "model": "text/embeddings/fake",
@@ -81,13 +88,15 @@ async def test_fallback_forms(api: Api) -> None:
         assert (body["provider"], body["model"]) == ("fake2", "org/large-v2"), fb
 
 
-async def test_too_many_fallbacks(api: Api) -> None:
+async def test_too_many_fallbacks(api_both: Api) -> None:
+    api = api_both
     req = {"model": "text/embeddings/fake", "input": {"texts": ["a"]}, "fallbacks": ["fake2"] * 4}
     r = await api.post("/v3/universal-ai", json=req)
     assert r.status_code == 422
 
 
-async def test_provider_failure_is_a_fail_envelope_not_an_http_error(api: Api) -> None:
+async def test_provider_failure_is_a_fail_envelope_not_an_http_error(api_both: Api) -> None:
+    api = api_both
     for mode, code in [("server", "provider_server_error"), ("auth", "provider_auth_error")]:
         req = {"model": "text/embeddings/fake", "input": {"texts": ["a"]}, "provider_params": {"fail": mode}}
         r = await api.post("/v3/universal-ai", json=req)
@@ -98,7 +107,8 @@ async def test_provider_failure_is_a_fail_envelope_not_an_http_error(api: Api) -
         assert "secret-never-shown" not in r.text
 
 
-async def test_adapter_bug_and_bad_output_end_as_fail(api: Api) -> None:
+async def test_adapter_bug_and_bad_output_end_as_fail(api_both: Api) -> None:
+    api = api_both
     r = await api.post(
         "/v3/universal-ai",
         json={"model": "text/embeddings/fake", "input": {"texts": ["a"]}, "provider_params": {"crash": True}},
@@ -126,7 +136,8 @@ async def test_unavailable_provider_fails_with_reason(
     assert body["error"] == {"message": "FAKE_API_KEY is not set", "error_code": "provider_unavailable"}
 
 
-async def test_unknown_names_suggest_closest(api: Api) -> None:
+async def test_unknown_names_suggest_closest(api_both: Api) -> None:
+    api = api_both
     r = await api.post("/v3/universal-ai", json={"model": "text/embedings/fake", "input": {"texts": ["a"]}})
     assert r.status_code == 422
     detail = r.json()["detail"][0]
@@ -141,7 +152,8 @@ async def test_unknown_names_suggest_closest(api: Api) -> None:
     assert r.status_code == 422 and "feature/subfeature/provider" in r.json()["detail"][0]["msg"]
 
 
-async def test_input_validation_errors_use_fastapi_detail(api: Api) -> None:
+async def test_input_validation_errors_use_fastapi_detail(api_both: Api) -> None:
+    api = api_both
     r = await api.post("/v3/universal-ai", json={"model": "text/embeddings/fake", "input": {"texts": []}})
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"][:3] == ["body", "input", "texts"]
@@ -168,7 +180,8 @@ async def test_constraint_violation_is_422_before_the_call(
     assert fakes[0].calls["langdetect"] == 0
 
 
-async def test_auth(api: Api) -> None:
+async def test_auth(api_both: Api) -> None:
+    api = api_both
     req = {"model": "text/embeddings/fake", "input": {"texts": ["a"]}}
     r = await api.client.post("/v3/universal-ai", json=req, headers={"Authorization": ""})
     assert r.status_code == 401
@@ -180,7 +193,8 @@ async def test_auth(api: Api) -> None:
     assert r.status_code == 401
 
 
-async def test_async_only_subfeature_refused_on_sync_endpoint(api: Api) -> None:
+async def test_async_only_subfeature_refused_on_sync_endpoint(api_both: Api) -> None:
+    api = api_both
     r = await api.post("/v3/universal-ai", json={"model": "ocr/ocr_async/fake", "input": {"file": "x"}})
     assert r.status_code == 400 and "/v3/universal-ai/async" in r.json()["detail"]
 
@@ -211,7 +225,8 @@ async def test_async_job_with_provider_side_launch_and_poll(
     assert job is not None and job.provider_job_id == "fake-job-1"
 
 
-async def test_async_job_failure_ends_fail(api: Api) -> None:
+async def test_async_job_failure_ends_fail(api_both: Api) -> None:
+    api = api_both
     r = await api.post(
         "/v3/universal-ai/async",
         json={
@@ -224,7 +239,8 @@ async def test_async_job_failure_ends_fail(api: Api) -> None:
     assert done["status"] == "fail" and done["error"]["error_code"] == "provider_invalid_input"
 
 
-async def test_jobs_are_private_to_their_key(api: Api) -> None:
+async def test_jobs_are_private_to_their_key(api_both: Api) -> None:
+    api = api_both
     r = await api.post(
         "/v3/universal-ai/async", json={"model": "text/embeddings/fake", "input": {"texts": ["a"]}}
     )
@@ -238,7 +254,8 @@ async def test_jobs_are_private_to_their_key(api: Api) -> None:
     assert (await api.get(f"/v3/universal-ai/async/{uuid.uuid4()}")).status_code == 404
 
 
-async def test_list_jobs_newest_first_paginated_and_filtered(api: Api) -> None:
+async def test_list_jobs_newest_first_paginated_and_filtered(api_both: Api) -> None:
+    api = api_both
     ids = []
     for i in range(5):
         model = "text/embeddings/fake" if i % 2 == 0 else "translation/language_detection/fake"
@@ -268,7 +285,8 @@ async def test_list_jobs_newest_first_paginated_and_filtered(api: Api) -> None:
     assert bad.status_code == 422
 
 
-async def test_cancel_running_job(api: Api) -> None:
+async def test_cancel_running_job(api_both: Api) -> None:
+    api = api_both
     r = await api.post(
         "/v3/universal-ai/async",
         json={"model": "text/embeddings/fake", "input": {"texts": ["a"]}, "provider_params": {"sleep": 30}},
@@ -287,7 +305,8 @@ async def test_cancel_running_job(api: Api) -> None:
     assert (await api.delete(f"/v3/universal-ai/async/{job_id}")).status_code == 409
 
 
-async def test_upload_then_file_input_and_aliases(api: Api) -> None:
+async def test_upload_then_file_input_and_aliases(api_both: Api) -> None:
+    api = api_both
     png = _png()
     up = (await api.upload(png, "scan.txt")).json()  # the name lies: the type comes from the content
     assert up["file_mimetype"] == "image/png" and up["file_size"] == len(png)
@@ -310,7 +329,8 @@ async def test_upload_then_file_input_and_aliases(api: Api) -> None:
         assert body["status"] == "success" and body["output"]["text"] == f"image/png:{len(png)}"
 
 
-async def test_file_errors(api: Api) -> None:
+async def test_file_errors(api_both: Api) -> None:
+    api = api_both
     r = await api.post(
         "/v3/universal-ai", json={"model": "ocr/ocr/fake", "input": {"file": str(uuid.uuid4())}}
     )
@@ -329,7 +349,8 @@ async def test_file_errors(api: Api) -> None:
     assert r.status_code in (404, 422)
 
 
-async def test_upload_limits_and_delete(api: Api) -> None:
+async def test_upload_limits_and_delete(api_both: Api) -> None:
+    api = api_both
     api.gateway.settings.max_upload_bytes = 1000
     r = await api.upload(b"x" * 1001, "big.txt")
     assert r.status_code == 413
@@ -348,7 +369,8 @@ async def test_upload_limits_and_delete(api: Api) -> None:
     assert r.status_code == 404
 
 
-async def test_pdf_page_count_metadata(api: Api) -> None:
+async def test_pdf_page_count_metadata(api_both: Api) -> None:
+    api = api_both
     import io
 
     from PIL import Image
@@ -374,7 +396,8 @@ def _png() -> bytes:
     return buf.getvalue()
 
 
-async def test_request_body_is_bounded(api: Api) -> None:
+async def test_request_body_is_bounded(api_both: Api) -> None:
+    api = api_both
     limit = api.gateway.settings.max_request_bytes
     big = {"model": "text/embeddings/fake", "input": {"texts": ["x" * (limit + 10)]}}
     r = await api.post("/v3/universal-ai", json=big)

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: bool = Field(True, description="Run job workers inside the server process.")
+    fast_lane: bool = Field(True, description="Serve the hot endpoints straight from ASGI (api/fastlane.py).")
     admin_key: str | None = Field(None, description="An admin API key to create at start if missing.")
 
     # Requests and files

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 
+from unigate.api.fastlane import FastLaneMiddleware
 from unigate.api.responses import json_response
 from unigate.api.routes import info, universal, upload
 from unigate.engine.errors import RequestError
@@ -59,6 +60,8 @@ def create_app(gateway: Gateway | None = None, *, announce_first_key: bool = Tru
     # Uploads get their own, larger bound (the file plus the multipart envelope).
     app.include_router(upload.router, max_body_size=settings.max_upload_bytes + _MULTIPART_SLACK)
     app.include_router(info.router)
+    if settings.fast_lane:
+        app.add_middleware(FastLaneMiddleware)
 
     @app.exception_handler(RequestError)
     async def request_error(_: Request, exc: RequestError) -> Response:

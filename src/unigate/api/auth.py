@@ -9,6 +9,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from unigate.accounts.keys import ApiKey
 
+MISSING_KEY = "missing API key: send 'Authorization: Bearer <key>'"
+INVALID_KEY = "invalid or revoked API key"
+
 bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
 
 
@@ -16,12 +19,10 @@ async def current_key(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> ApiKey:
     if credentials is None or not credentials.credentials:
-        raise HTTPException(
-            401, "missing API key: send 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise HTTPException(401, MISSING_KEY, headers={"WWW-Authenticate": "Bearer"})
     key: ApiKey | None = await request.app.state.gateway.keys.authenticate(credentials.credentials)
     if key is None:
-        raise HTTPException(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(401, INVALID_KEY, headers={"WWW-Authenticate": "Bearer"})
     return key
 
 
