@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 
 from unigate.providers.base import Offer
+
+log = logging.getLogger(__name__)
 
 Family = tuple[str, tuple[str, ...], Callable[[], Sequence[Offer]]]
 
@@ -23,7 +26,11 @@ def _families() -> tuple[Family, ...]:
     declares `EXTRA`, `REQUIRES` and `offers()`: a new local model is one new module, nothing else."""
     found: list[Family] = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        try:
+            module = importlib.import_module(f"{__name__}.{info.name}")
+        except Exception:  # one broken model module must not take the others down
+            log.exception("local model module %s failed to import", info.name)
+            continue
         if all(hasattr(module, attr) for attr in ("EXTRA", "REQUIRES", "offers")):
             found.append((module.EXTRA, tuple(module.REQUIRES), module.offers))
     return tuple(found)
