@@ -5,6 +5,7 @@ can assert what the gateway really did."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -12,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from unigate.providers.base import (
+    Artifact,
     CallContext,
     Constraints,
     Launched,
@@ -113,8 +115,18 @@ class FakeProvider:
             usage={"page": 3},
         )
 
+    async def speech(self, inp: Any, ctx: CallContext) -> ProviderResult:
+        await self._behave(ctx, "speech")
+        audio = b"ID3fake-mp3-" + inp.text.encode()
+        return ProviderResult(
+            output={"audio": base64.b64encode(audio).decode(), "voice_type": 1, "audio_resource_url": None},
+            usage={"char": len(inp.text)},
+            artifacts={"audio_resource_url": Artifact(audio, "audio/mpeg", "speech.mp3")},
+        )
+
     def offers(self) -> Sequence[Offer]:
         return [
+            Offer("audio/text_to_speech", models=(ModelSpec("voice"),), default_model="voice", run=self.speech),
             Offer(
                 "text/embeddings",
                 models=(

@@ -402,3 +402,21 @@ async def test_request_body_is_bounded(api_both: Api) -> None:
     big = {"model": "text/embeddings/fake", "input": {"texts": ["x" * (limit + 10)]}}
     r = await api.post("/v3/universal-ai", json=big)
     assert r.status_code == 413
+
+
+async def test_produced_files_get_a_signed_resource_url(api: Api) -> None:
+    r = await api.post("/v3/universal-ai", json={"model": "audio/text_to_speech/fake", "input": {"text": "hello"}})
+    body = r.json()
+    assert body["status"] == "success", body
+    url = body["output"]["audio_resource_url"]
+    assert url.startswith("http://127.0.0.1:8000/v3/files/") and "signature=" in url
+    path = url.removeprefix("http://127.0.0.1:8000")
+    anonymous = {"Authorization": ""}
+    got = await api.client.get(path, headers=anonymous)  # the signature is the credential
+    assert got.status_code == 200 and got.content == b"ID3fake-mp3-hello"
+    assert got.headers["content-type"] == "audio/mpeg"
+    tampered = path.replace("signature=", "signature=0")
+    assert (await api.client.get(tampered, headers=anonymous)).status_code == 403
+    file_id = path.split("/")[3]
+    expired = api.gateway.files.signer.url(file_id, now=0).removeprefix("http://127.0.0.1:8000")
+    assert (await api.client.get(expired, headers=anonymous)).status_code == 403

@@ -20,6 +20,7 @@ from unigate.db.migrate import upgrade
 from unigate.engine.envelope import envelope
 from unigate.engine.errors import NotFound, RequestError
 from unigate.engine.executor import Engine, Outcome, close_shared_http_session
+from unigate.files.signing import UrlSigner, load_or_create_secret
 from unigate.files.storage import storage_from_url
 from unigate.files.uploads import FileRecord, FileService
 from unigate.files.urlguard import FetchPolicy, UrlRefused
@@ -61,7 +62,16 @@ class Gateway:
             timeout_s=self.settings.url_fetch_timeout_s,
             allow=tuple(self.settings.url_allow),
         )
-        self.files = FileService(self.db, storage_from_url(self.settings.resolved_storage_url), policy)
+        secret = (
+            bytes.fromhex(self.settings.secret_key)
+            if self.settings.secret_key
+            else load_or_create_secret(self.settings.data_dir / "secret.key")
+        )
+        public_url = self.settings.public_url or f"http://{self.settings.host}:{self.settings.port}"
+        signer = UrlSigner(secret, public_url, self.settings.resource_url_ttl_s)
+        self.files = FileService(
+            self.db, storage_from_url(self.settings.resolved_storage_url), policy, signer
+        )
         self.engine = Engine(
             self.registry,
             self.files,

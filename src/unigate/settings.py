@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     fast_lane: bool = Field(True, description="Serve the hot endpoints straight from ASGI (api/fastlane.py).")
     admin_key: str | None = Field(None, description="An admin API key to create at start if missing.")
 
+    public_url: str | None = Field(
+        None, description="Base URL clients reach this server at (for resource URLs); default http://host:port."
+    )
+    secret_key: str | None = Field(
+        None, description="Hex secret signing resource URLs; default: created in <data_dir>/secret.key."
+    )
+    resource_url_ttl_s: int = Field(7 * 86_400, description="How long a signed resource URL stays valid.")
+
     # Requests and files
     max_upload_bytes: int = 100 * 1024 * 1024
     max_request_bytes: int = 10 * 1024 * 1024

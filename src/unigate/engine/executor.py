@@ -26,6 +26,7 @@ from unigate.engine.errors import NotFound, RequestError
 from unigate.engine.pricing import ZERO, format_cost, price_usage
 from unigate.engine.suggest import did_you_mean
 from unigate.providers.base import (
+    Artifact,
     CallContext,
     Constraints,
     Launched,
@@ -73,6 +74,8 @@ class FileAccess(Protocol):
     async def check_url(self, url: str) -> None: ...  # raises UrlRefused
 
     async def fetch(self, url: str) -> LoadedFile: ...  # raises FetchError / UrlRefused
+
+    async def publish(self, owner_id: str, artifact: Artifact) -> str: ...  # stored; its signed URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,7 +374,7 @@ class Engine:
                 result.route_index = index
                 return result
             try:
-                return self._success(prepared, route, result)
+                return await self._success(prepared, route, result, owner_id)
             except ProviderBadResponse as exc:
                 last = _failure(route, exc)
                 continue
@@ -425,7 +428,9 @@ class Engine:
             log.exception("provider %s raised", route.provider.name)
             raise ProviderError(f"{route.provider.name} failed: {type(exc).__name__}: {exc}") from exc
 
-    def _success(self, prepared: Prepared, route: Route, result: ProviderResult) -> Outcome:
+    async def _success(
+        self, prepared: Prepared, route: Route, result: ProviderResult, owner_id: str
+    ) -> Outcome:
         raw_output = result.output
         data = raw_output.model_dump(mode="json") if isinstance(raw_output, BaseModel) else dict(raw_output)
         try:
@@ -438,6 +443,8 @@ class Engine:
                 f"{route.provider.name} returned an output that does not match {prepared.sub.key}: "
                 f"{exc.error_count()} problems, first: {exc.errors()[0]['msg']}"
             ) from None
+        for path, artifact in result.artifacts.items():
+            _set_path(output, path, await self.files.publish(owner_id, artifact))
         cost = price_usage(route.model.prices, result.usage)
         return Outcome(
             status="success",
@@ -456,6 +463,20 @@ class Engine:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set `value` at a dotted path ("items.0.image_resource_url") of a JSON-like dict."""
+    *parents, last = path.split(".")
+    node: Any = data
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    if isinstance(node, list):
+        node[int(last)] = value
+    elif last in node:
+        node[last] = value
+    else:
+        raise ProviderBadResponse(f"artifact path {path!r} is not a field of the output")
 
 
 def _file_refs(validated: BaseModel, data: Mapping[str, Any]) -> list[tuple[str, str]]:

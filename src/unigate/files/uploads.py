@@ -17,9 +17,10 @@ from unigate.engine.envelope import iso
 from unigate.engine.executor import FileMeta
 from unigate.files.mime import detect_mime
 from unigate.files.pdf import pdf_page_count
+from unigate.files.signing import UrlSigner
 from unigate.files.storage import Storage
 from unigate.files.urlguard import FetchPolicy, check_url
-from unigate.providers.base import LoadedFile
+from unigate.providers.base import Artifact, LoadedFile
 
 DAY_S = 86_400.0
 
@@ -67,10 +68,11 @@ class FileRecord:
 class FileService:
     """Uploads plus URL inputs; implements what the engine needs (`FileAccess`)."""
 
-    def __init__(self, db: Database, storage: Storage, policy: FetchPolicy) -> None:
+    def __init__(self, db: Database, storage: Storage, policy: FetchPolicy, signer: UrlSigner) -> None:
         self.db = db
         self.storage = storage
         self.policy = policy
+        self.signer = signer
 
     async def upload(
         self,
@@ -174,6 +176,24 @@ class FileService:
         for _, key in rows:
             await self.storage.delete(key)
         return count
+
+    async def publish(self, owner_id: str, artifact: Artifact) -> str:
+        """Store a file a provider produced for `owner_id`; returns its signed download URL."""
+        record = await self.upload(owner_id, artifact.data, artifact.name, purpose="generated")
+        return self.signer.url(record.id)
+
+    async def content(self, file_id: str) -> tuple[FileRecord, bytes] | None:
+        """A file by id whoever owns it (the caller checked a signature or the owner)."""
+        now = time.time()
+        row = await self.db.read(
+            lambda conn: conn.execute(
+                select(files).where(files.c.id == file_id, files.c.expires_at > now)
+            ).first()
+        )
+        if row is None:
+            return None
+        record = FileRecord.from_row(row)
+        return record, await self.storage.get(record.storage_key)
 
     async def check_url(self, url: str) -> None:
         await check_url(url, self.policy)

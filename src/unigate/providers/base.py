@@ -82,11 +82,23 @@ class FileResolver(Protocol):
     async def __call__(self, ref: str) -> LoadedFile: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """A file the provider produced (audio, image, document) that the gateway stores and serves."""
+
+    data: bytes
+    mime: str
+    name: str = "output"
+
+
 @dataclass(slots=True)
 class ProviderResult:
     output: BaseModel | Mapping[str, Any]
     raw: Any = None
     usage: Mapping[str, Decimal | int | float] = field(default_factory=dict)
+    # Output path ("audio_resource_url", "items.0.image_resource_url") -> produced file. The engine
+    # stores each one for the caller and writes its signed, expiring download URL at that path.
+    artifacts: Mapping[str, Artifact] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile
 from pydantic import BaseModel
 
 from unigate.api.auth import CurrentKey
@@ -81,3 +81,35 @@ async def _read_limited(file: UploadFile, limit: int) -> bytes:
 def _too_large(limit: int) -> HTTPException:
     detail: Any = f"file larger than the {limit} bytes this server accepts (UNIGATE_MAX_UPLOAD_BYTES)"
     return HTTPException(413, detail)
+
+
+files_router = APIRouter(prefix="/v3/files", tags=["files"])
+
+
+@files_router.get(
+    "/{file_id}/content",
+    summary="Download a file the gateway produced (signed resource URL)",
+    responses={
+        403: {"description": "Bad or expired signature"},
+        404: {"description": "Unknown or expired file"},
+    },
+    response_class=Response,
+)
+async def file_content(
+    file_id: str,
+    request: Request,
+    expires: Annotated[int, Query(description="From the signed URL")],
+    signature: Annotated[str, Query(description="From the signed URL")],
+) -> Response:
+    gw: Gateway = request.app.state.gateway
+    if not gw.files.signer.valid(file_id, expires, signature):
+        raise HTTPException(403, "invalid or expired signature: ask for the resource again")
+    found = await gw.files.content(file_id)
+    if found is None:
+        raise HTTPException(404, f"file {file_id!r} not found")
+    record, data = found
+    return Response(
+        content=data,
+        media_type=record.mime,
+        headers={"Content-Disposition": f'inline; filename="{record.name}"'},
+    )
