@@ -1,0 +1,149 @@
+"""Helpers for the Google provider tests: contexts pointed at a fake, output checks, tiny files."""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+import zlib
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.providers.cloud.harness import FakeVendor, context
+from unigate.catalog import get_subfeature
+from unigate.catalog.shapes import shape_errors
+from unigate.providers.base import CallContext, LoadedFile, Offer, ProviderResult
+from unigate.providers.google import GoogleProvider, config
+
+SPEC_OUTPUTS = Path(__file__).parents[4] / "spec" / "outputs"
+API_KEY = "AIzaSyFAKE-test-key-0123456789"
+ALL_APIS = tuple(config.Api)
+
+
+def sample(subfeature: str) -> Any:
+    return json.loads((SPEC_OUTPUTS / f"{subfeature}.json").read_text())
+
+
+def assert_output(output: Any, subfeature: str) -> dict[str, Any]:
+    """Zero shape errors against the canonical sample, and valid for the catalog's output model."""
+    data = dict(output) if isinstance(output, Mapping) else output.model_dump(mode="json")
+    feature, name = subfeature.split("/")
+    sub = get_subfeature(feature, name)
+    assert sub is not None
+    # Only the free-form dicts the catalogue declares (e.g. a receipt's receipt_infos) may differ.
+    errors = shape_errors(data, sample(subfeature), sub.dynamic_keys)
+    assert errors == [], errors
+    sub.output_model.model_validate(data)
+    return data
+
+
+def offer(subfeature: str) -> Offer:
+    for o in GoogleProvider().offers():
+        if o.subfeature == subfeature:
+            return o
+    raise KeyError(subfeature)
+
+
+def env_for(fake: FakeVendor, *, api_key: bool = True, **extra: str) -> dict[str, str]:
+    """Environment pointing every Google API at `fake`."""
+    env = {api.env_var: fake.base_url for api in ALL_APIS}
+    if api_key:
+        env[config.API_KEY] = API_KEY
+    env.update(extra)
+    return env
+
+
+@asynccontextmanager
+async def ctx_for(
+    fake: FakeVendor,
+    *,
+    model: str = "",
+    files: Mapping[str, LoadedFile] | None = None,
+    timeout_s: float = 10.0,
+    job_state: dict[str, Any] | None = None,
+    api_key: bool = True,
+    **env: str,
+) -> AsyncIterator[CallContext]:
+    creds = config.credentials(env_for(fake, api_key=api_key, **env))
+    async with context(
+        creds, model=model, provider="google", files=files, timeout_s=timeout_s, job_state=job_state
+    ) as ctx:
+        yield ctx
+
+
+async def run(
+    subfeature: str, input: Any, fake: FakeVendor, *, model: str | None = None, **kw: Any
+) -> ProviderResult:
+    """Validate `input` with the catalog's input model and call the offer's `run` against `fake`."""
+    o = offer(subfeature)
+    feature, name = subfeature.split("/")
+    sub = get_subfeature(feature, name)
+    assert sub is not None and o.run is not None
+    validated = sub.input_model.model_validate(input)
+    async with ctx_for(fake, model=model or o.default_model, **kw) as ctx:
+        return await o.run(validated, ctx)
+
+
+def png(width: int, height: int) -> bytes:
+    """A valid (blank, grey) PNG of the given size."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    )
+
+
+def image_file(width: int = 640, height: int = 480) -> LoadedFile:
+    return LoadedFile(png(width, height), "image/png", "photo.png")
+
+
+def google_error(code: int, message: str, status: str, reason: str | None = None) -> dict[str, Any]:
+    """Google's error body (https://cloud.google.com/apis/design/errors#http_mapping)."""
+    err: dict[str, Any] = {"code": code, "message": message, "status": status}
+    if reason:
+        err["details"] = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": reason,
+                "domain": "googleapis.com",
+                "metadata": {"service": "vision.googleapis.com"},
+            }
+        ]
+    return {"error": err}
+
+
+@cache
+def _private_key_pem() -> str:
+    """One RSA key for the whole session (generating one takes a noticeable fraction of a second)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def service_account_file(directory: Path, token_uri: str) -> Path:
+    """A service-account key file (RSA key generated by the test), whose token_uri is a fake."""
+    pem = _private_key_pem()
+    info = {
+        "type": "service_account",
+        "project_id": "unigate-test",
+        "private_key_id": "0123456789abcdef",
+        "private_key": pem,
+        "client_email": "tester@unigate-test.iam.gserviceaccount.com",
+        "client_id": "1234567890",
+        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+        "token_uri": token_uri,
+    }
+    path = directory / f"sa-{time.monotonic_ns()}.json"
+    path.write_text(json.dumps(info))
+    return path
