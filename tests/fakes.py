@@ -124,9 +124,24 @@ class FakeProvider:
             artifacts={"audio_resource_url": Artifact(audio, "audio/mpeg", "speech.mp3")},
         )
 
+    async def transcribe(self, inp: Any, ctx: CallContext) -> ProviderResult:
+        await self._behave(ctx, "transcribe")
+        loaded = await ctx.files(inp.file)
+        out = {"text": f"{loaded.duration_s:.1f} s", "diarization": {"total_speakers": 1, "entries": []}}
+        return ProviderResult(output=out, usage={"second": loaded.duration_s or 0})
+
     def offers(self) -> Sequence[Offer]:
         return [
-            Offer("audio/text_to_speech", models=(ModelSpec("voice"),), default_model="voice", run=self.speech),
+            Offer(
+                "audio/speech_to_text_async",
+                models=(ModelSpec("short", prices=(Price("second", Decimal("0.006"), per=60, step=15),)),),
+                default_model="short",
+                constraints=Constraints(max_duration_s=3.0),
+                run=self.transcribe,
+            ),
+            Offer(
+                "audio/text_to_speech", models=(ModelSpec("voice"),), default_model="voice", run=self.speech
+            ),
             Offer(
                 "text/embeddings",
                 models=(

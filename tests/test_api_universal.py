@@ -405,7 +405,9 @@ async def test_request_body_is_bounded(api_both: Api) -> None:
 
 
 async def test_produced_files_get_a_signed_resource_url(api: Api) -> None:
-    r = await api.post("/v3/universal-ai", json={"model": "audio/text_to_speech/fake", "input": {"text": "hello"}})
+    r = await api.post(
+        "/v3/universal-ai", json={"model": "audio/text_to_speech/fake", "input": {"text": "hello"}}
+    )
     body = r.json()
     assert body["status"] == "success", body
     url = body["output"]["audio_resource_url"]
@@ -420,3 +422,34 @@ async def test_produced_files_get_a_signed_resource_url(api: Api) -> None:
     file_id = path.split("/")[3]
     expired = api.gateway.files.signer.url(file_id, now=0).removeprefix("http://127.0.0.1:8000")
     assert (await api.client.get(expired, headers=anonymous)).status_code == 403
+
+
+async def test_media_duration_is_read_enforced_and_billed(api: Api) -> None:
+    from pathlib import Path
+
+    wav = (Path(__file__).parent / "data" / "speech_fox.wav").read_bytes()  # 4.9 s
+    up = (await api.upload(wav, "fox.wav")).json()
+    r = await api.post(
+        "/v3/universal-ai/async",
+        json={"model": "audio/speech_to_text_async/fake", "input": {"file": up["file_id"]}},
+    )
+    assert r.status_code == 422 and "longer than the 3 s" in r.text
+    # A 2-second clip passes and is billed in 15-second steps at $0.006 per minute.
+    import io
+    import wave
+
+    with wave.open(io.BytesIO(wav)) as src:
+        frames = src.readframes(src.getframerate() * 2)
+        params = src.getparams()
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as dst:
+        dst.setparams(params)
+        dst.writeframes(frames)
+    up = (await api.upload(buf.getvalue(), "short.wav")).json()
+    r = await api.post(
+        "/v3/universal-ai/async",
+        json={"model": "audio/speech_to_text_async/fake", "input": {"file": up["file_id"]}},
+    )
+    done = await api.wait(r.json()["public_id"])
+    assert done["status"] == "success" and done["output"]["text"] == "2.0 s"
+    assert done["cost"] == "0.0015"

@@ -50,6 +50,7 @@ files = Table(
     Column("page_count", Integer, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
+    Column("duration_s", Float, nullable=True),
     Index("ix_files_owner_created", "owner_key_id", "created_at"),
     Index("ix_files_expires", "expires_at"),
 )

@@ -62,6 +62,7 @@ class FileMeta:
     size: int
     mime: str
     page_count: int | None
+    duration_s: float | None = None
 
 
 class FileAccess(Protocol):
@@ -302,7 +303,9 @@ class Engine:
                     raise UnsupportedFormat(f"could not fetch {ref}: {exc}") from None
             else:
                 loaded = await self.files.load(owner_id, ref)
-            problem = _file_problem(constraints, loaded.mime, loaded.size, loaded.page_count)
+            problem = _file_problem(
+                constraints, loaded.mime, loaded.size, loaded.page_count, loaded.duration_s
+            )
             if problem:
                 raise UnsupportedFormat(problem)
             return loaded
@@ -550,7 +553,7 @@ def _constraint_error(
     for name, meta in metas.items():
         if meta is None:
             continue
-        problem = _file_problem(c, meta.mime, meta.size, meta.page_count)
+        problem = _file_problem(c, meta.mime, meta.size, meta.page_count, meta.duration_s)
         if problem:
             status = 415 if problem.startswith("unsupported file type") else 422
             return RequestError.field(
@@ -559,13 +562,17 @@ def _constraint_error(
     return None
 
 
-def _file_problem(c: Constraints, mime: str, size: int, pages: int | None) -> str | None:
+def _file_problem(
+    c: Constraints, mime: str, size: int, pages: int | None, duration_s: float | None = None
+) -> str | None:
     if c.mime_types is not None and mime not in c.mime_types:
         return f"unsupported file type {mime}; accepted: {', '.join(sorted(c.mime_types))}"
     if c.max_file_bytes is not None and size > c.max_file_bytes:
         return f"file of {size} bytes is larger than the {c.max_file_bytes} bytes accepted"
     if c.max_pages is not None and pages is not None and pages > c.max_pages:
         return f"document of {pages} pages is longer than the {c.max_pages} pages accepted"
+    if c.max_duration_s is not None and duration_s is not None and duration_s > c.max_duration_s:
+        return f"media of {duration_s:.1f} s is longer than the {c.max_duration_s:g} s accepted"
     return None
 
 

@@ -15,6 +15,7 @@ from unigate.db.database import Database
 from unigate.db.tables import files
 from unigate.engine.envelope import iso
 from unigate.engine.executor import FileMeta
+from unigate.files.media import media_duration
 from unigate.files.mime import detect_mime
 from unigate.files.pdf import pdf_page_count
 from unigate.files.signing import UrlSigner
@@ -45,6 +46,7 @@ class FileRecord:
     page_count: int | None
     created_at: float
     expires_at: float
+    duration_s: float | None = None
 
     def public(self) -> dict[str, Any]:
         """The upload answer of the reference API."""
@@ -85,6 +87,7 @@ class FileService:
     ) -> FileRecord:
         mime = detect_mime(data, filename)
         page_count = await asyncio.to_thread(pdf_page_count, data) if mime == "application/pdf" else None
+        duration = await asyncio.to_thread(media_duration, data, mime)
         now = time.time()
         file_id = str(uuid.uuid4())
         record = FileRecord(
@@ -98,6 +101,7 @@ class FileService:
             page_count=page_count,
             created_at=now,
             expires_at=now + expires_in_days * DAY_S,
+            duration_s=duration,
         )
         # Bytes first, row second: a crash in between leaves an orphan blob, never a row without bytes.
         await self.storage.put(record.storage_key, data)
@@ -125,7 +129,7 @@ class FileService:
         rec = await self.record(owner_id, file_id)
         if rec is None:
             return None
-        return FileMeta(rec.id, rec.name, rec.size, rec.mime, rec.page_count)
+        return FileMeta(rec.id, rec.name, rec.size, rec.mime, rec.page_count, rec.duration_s)
 
     async def load(self, owner_id: str, file_id: str) -> LoadedFile:
         from unigate.providers.errors import ProviderInvalidInput
@@ -134,7 +138,9 @@ class FileService:
         if rec is None:
             raise ProviderInvalidInput(f"file {file_id!r} not found (deleted or expired)")
         data = await self.storage.get(rec.storage_key)
-        return LoadedFile(data, rec.mime, rec.name, self.storage.local_path(rec.storage_key), rec.page_count)
+        return LoadedFile(
+            data, rec.mime, rec.name, self.storage.local_path(rec.storage_key), rec.page_count, rec.duration_s
+        )
 
     async def delete(self, owner_id: str, file_ids: list[str]) -> int:
         rows = await self.db.read(
@@ -207,4 +213,5 @@ class FileService:
             if fetched.mime == "application/pdf"
             else None
         )
-        return LoadedFile(fetched.data, fetched.mime, fetched.name, None, page_count)
+        duration = await asyncio.to_thread(media_duration, fetched.data, fetched.mime)
+        return LoadedFile(fetched.data, fetched.mime, fetched.name, None, page_count, duration)

@@ -72,6 +72,7 @@ class LoadedFile:
     name: str
     path: Path | None = None  # a local path when the bytes also live on disk
     page_count: int | None = None
+    duration_s: float | None = None  # audio/video length, when its header says
 
     @property
     def size(self) -> int:
