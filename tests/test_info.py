@@ -98,3 +98,14 @@ async def test_openapi_document(api: Api) -> None:
     json.dumps(doc)
     docs = await api.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+async def test_openapi_publishes_every_subfeature_input_schema(api: Api) -> None:
+    doc = (await api.get("/openapi.json")).json()
+    schemas = doc["components"]["schemas"]
+    mapping = schemas["UniversalAIRequest"]["properties"]["input"]["x-unigate-input-schemas"]
+    assert len(mapping) >= 75
+    ref = mapping["ocr/ocr"]["$ref"].split("/")[-1]
+    assert "file" in schemas[ref]["properties"]
+    for target in mapping.values():  # every reference resolves
+        assert target["$ref"].split("/")[-1] in schemas

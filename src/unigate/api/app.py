@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from unigate.api.fastlane import FastLaneMiddleware
+from unigate.api.openapi import get_openapi_base, with_subfeature_inputs
 from unigate.api.responses import json_response
 from unigate.api.routes import info, universal, upload
 from unigate.engine.errors import RequestError
@@ -75,6 +77,13 @@ def create_app(gateway: Gateway | None = None, *, announce_first_key: bool = Tru
             for e in exc.errors()
         ]
         return json_response({"detail": detail}, status=422)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = with_subfeature_inputs(get_openapi_base(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/health", tags=["ops"], summary="Liveness")
     async def health() -> dict[str, str]:
