@@ -28,6 +28,7 @@ from unigate.jobs.handler import JobRunner
 from unigate.jobs.queue import CancelResult, NewJob
 from unigate.jobs.sqlite_queue import SqliteJobQueue
 from unigate.jobs.store import Job, JobStore
+from unigate.jobs.webhooks import WebhookSender, WebhookSigner
 from unigate.providers.registry import ProviderRegistry, default_registry
 from unigate.settings import Settings, get_settings
 
@@ -87,6 +88,9 @@ class Gateway:
             heartbeat_s=self.settings.job_heartbeat_s,
             max_attempts=self.settings.job_max_attempts,
         )
+        self.webhook_signer = WebhookSigner(self.settings.data_dir / "webhook_key.pem")
+        self.webhooks = WebhookSender(self.db, self.webhook_signer, policy)
+        self._webhook_task: asyncio.Task[None] | None = None
         self._runner_task: asyncio.Task[None] | None = None
         self._janitor_task: asyncio.Task[None] | None = None
         self._library_key: ApiKey | None = None
@@ -103,18 +107,25 @@ class Gateway:
         if self.settings.admin_key:
             await self.keys.ensure_secret(self.settings.admin_key)
         if self.run_workers:
-            runner = JobRunner(self.engine, self.jobs, self.queue, timeout_s=self.settings.async_timeout_s)
+            runner = JobRunner(
+                self.engine,
+                self.jobs,
+                self.queue,
+                timeout_s=self.settings.async_timeout_s,
+                on_finished=self.webhooks.wake.set,
+            )
             self._runner_task = asyncio.create_task(self.queue.run(runner), name="unigate-job-runner")
             self._janitor_task = asyncio.create_task(self._janitor(), name="unigate-janitor")
+            self._webhook_task = asyncio.create_task(self.webhooks.run(), name="unigate-webhooks")
         self._started = True
 
     async def aclose(self) -> None:
-        for task in (self._runner_task, self._janitor_task):
+        for task in (self._runner_task, self._janitor_task, self._webhook_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        self._runner_task = self._janitor_task = None
+        self._runner_task = self._janitor_task = self._webhook_task = None
         await self.engine.close()
         await close_shared_http_session()
         if "unigate.files.fetch" in sys.modules:

@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     admin_key: str | None = Field(None, description="An admin API key to create at start if missing.")
 
     public_url: str | None = Field(
-        None, description="Base URL clients reach this server at (for resource URLs); default http://host:port."
+        None,
+        description="Base URL clients reach this server at (for resource URLs); default http://host:port.",
     )
     secret_key: str | None = Field(
         None, description="Hex secret signing resource URLs; default: created in <data_dir>/secret.key."

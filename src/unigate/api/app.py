@@ -62,6 +62,7 @@ def create_app(gateway: Gateway | None = None, *, announce_first_key: bool = Tru
     # Uploads get their own, larger bound (the file plus the multipart envelope).
     app.include_router(upload.router, max_body_size=settings.max_upload_bytes + _MULTIPART_SLACK)
     app.include_router(upload.files_router)
+    app.include_router(universal.webhooks_router)
     app.include_router(info.router)
     if settings.fast_lane:
         app.add_middleware(FastLaneMiddleware)

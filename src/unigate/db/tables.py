@@ -85,7 +85,25 @@ jobs = Table(
     Column("created_at", Float, nullable=False),
     Column("started_at", Float, nullable=True),
     Column("finished_at", Float, nullable=True),
+    # Webhook delivery: pending -> delivered | failed; the sender claims due rows with a lease.
+    Column("webhook_status", String(20), nullable=True),
+    Column("webhook_attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("webhook_next_at", Float, nullable=True),
     Index("ix_jobs_claim", "queue", "state", "run_at"),
     Index("ix_jobs_lease", "state", "lease_until"),
     Index("ix_jobs_owner_created", "owner_key_id", "created_at"),
+    Index("ix_jobs_webhook_due", "webhook_status", "webhook_next_at"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(36), ForeignKey("jobs.id"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("duration_ms", Float, nullable=False),
+    Index("ix_webhook_deliveries_job", "job_id", "attempt"),
 )

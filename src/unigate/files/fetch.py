@@ -91,6 +91,11 @@ def create_fetch_session(allow: tuple[str, ...] = ()) -> aiohttp.ClientSession:
     return session
 
 
+def guarded_session(policy: FetchPolicy) -> aiohttp.ClientSession:
+    """The process's guarded session for this policy's allow-list (webhooks POST through it too)."""
+    return _shared_session(AllowList.parse(policy.allow))
+
+
 def _shared_session(allow: AllowList) -> aiohttp.ClientSession:
     loop = asyncio.get_running_loop()
     entry = _shared_sessions.get(allow)

@@ -8,6 +8,7 @@ a restart never launches (and pays) twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from unigate.engine.errors import RequestError
@@ -17,11 +18,20 @@ from unigate.jobs.store import FAIL, Job, JobStore
 
 
 class JobRunner:
-    def __init__(self, engine: Engine, store: JobStore, queue: JobQueue, *, timeout_s: float) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        store: JobStore,
+        queue: JobQueue,
+        *,
+        timeout_s: float,
+        on_finished: Callable[[], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.store = store
         self.queue = queue
         self.timeout_s = timeout_s
+        self.on_finished = on_finished
 
     async def __call__(self, job: Job) -> None:
         req = job.request
@@ -78,3 +88,5 @@ class JobRunner:
             error=outcome.error,
             cost=outcome.cost_str,
         )
+        if job.webhook_receiver and self.on_finished is not None:
+            self.on_finished()

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.engine import Connection
 
 from unigate.db.database import Database
@@ -29,6 +29,9 @@ _COMPLETE = (
         finished_at=bindparam("finished_at"),
         lease_owner=None,
         lease_until=None,
+        # The webhook is due in the same commit that records the end: it cannot be lost in between.
+        webhook_status=case((jobs.c.webhook_receiver.is_not(None), "pending"), else_=None),
+        webhook_next_at=case((jobs.c.webhook_receiver.is_not(None), bindparam("finished_at")), else_=None),
     )
 )
 
@@ -64,6 +67,8 @@ class Job:
     started_at: float | None
     finished_at: float | None
     lease_owner: str | None = None
+    webhook_status: str | None = None
+    webhook_attempts: int = 0
 
     @classmethod
     def from_row(cls, row: Any) -> Job:
@@ -72,7 +77,7 @@ class Job:
 
     def envelope(self, *, with_output: bool = True) -> dict[str, Any]:
         show = bool(self.request.get("show_original_response"))
-        return envelope(
+        body = envelope(
             public_id=self.id,
             status=self.status,
             cost=self.cost,
@@ -86,6 +91,9 @@ class Job:
             original_response=self.original_response,
             show_original_response=show and with_output,
         )
+        if self.webhook_receiver:  # beyond the reference: where the completion webhook stands
+            body["webhook"] = {"status": self.webhook_status or "waiting", "attempts": self.webhook_attempts}
+        return body
 
 
 class JobStore:

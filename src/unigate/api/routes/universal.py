@@ -13,6 +13,7 @@ from unigate.api.bodies import CancelResponse, JobList, UniversalAIAsyncRequest,
 from unigate.api.responses import json_response
 from unigate.engine.envelope import UniversalAIResponse
 from unigate.gateway import Gateway
+from unigate.jobs.webhooks import deliveries
 
 router = APIRouter(prefix="/v3/universal-ai", tags=["universal-ai"])
 
@@ -115,3 +116,36 @@ def _decode_cursor(cursor: str) -> tuple[float, str]:
         return float(ts), job_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise HTTPException(422, "invalid cursor: pass next_cursor from the previous page") from None
+
+
+@router.get(
+    "/async/{public_id}/webhooks",
+    summary="Delivery attempts of the job's completion webhook",
+    responses={404: {"description": "Unknown job"}},
+)
+async def job_webhook_deliveries(public_id: str, key: CurrentKey, request: Request) -> Response:
+    gw = _gateway(request)
+    job = await gw.job(key.id, public_id)
+    return json_response(
+        {
+            "public_id": job.id,
+            "webhook_receiver": job.webhook_receiver,
+            "status": job.webhook_status,
+            "deliveries": await deliveries(gw.db, job.id),
+        }
+    )
+
+
+webhooks_router = APIRouter(prefix="/v3/webhooks", tags=["webhooks"])
+
+
+@webhooks_router.get("/public-key", summary="The public key that verifies webhook signatures")
+async def webhook_public_key(request: Request) -> Response:
+    gw = _gateway(request)
+    return json_response(
+        {
+            "algorithm": "RSA-SHA256 (PKCS#1 v1.5) over the raw request body, hex-encoded",
+            "signature_headers": ["X-Unigate-Signature", "X-Edenai-Signature"],
+            "public_key": gw.webhook_signer.public_pem,
+        }
+    )

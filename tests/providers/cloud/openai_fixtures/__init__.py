@@ -1,0 +1,1 @@
+"""Wire-format fixtures and helpers for the OpenAI provider's tests."""
