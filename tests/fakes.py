@@ -130,8 +130,15 @@ class FakeProvider:
         out = {"text": f"{loaded.duration_s:.1f} s", "diarization": {"total_speakers": 1, "entries": []}}
         return ProviderResult(output=out, usage={"second": loaded.duration_s or 0})
 
+    async def generate(self, inp: Any, ctx: CallContext) -> ProviderResult:
+        await self._behave(ctx, "generate")
+        png = _tiny_png()
+        items = [{"image": base64.b64encode(png).decode(), "image_resource_url": None}] * inp.num_images
+        return ProviderResult(output={"items": items}, usage={"image": inp.num_images})
+
     def offers(self) -> Sequence[Offer]:
         return [
+            Offer("image/generation", models=(ModelSpec("gen"),), default_model="gen", run=self.generate),
             Offer(
                 "audio/speech_to_text_async",
                 models=(ModelSpec("short", prices=(Price("second", Decimal("0.006"), per=60, step=15),)),),
@@ -175,3 +182,13 @@ class FakeProvider:
                 poll=self.poll,
             ),
         ]
+
+
+def _tiny_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buf, format="PNG")
+    return buf.getvalue()

@@ -453,3 +453,22 @@ async def test_media_duration_is_read_enforced_and_billed(api: Api) -> None:
     done = await api.wait(r.json()["public_id"])
     assert done["status"] == "success" and done["output"]["text"] == "2.0 s"
     assert done["cost"] == "0.0015"
+
+
+async def test_inline_media_is_stored_and_linked(api: Api) -> None:
+    """A provider that returns base64 media with an empty resource URL gets the URL filled in."""
+    from urllib.parse import urlsplit
+
+    r = await api.post(
+        "/v3/universal-ai",
+        json={"model": "image/generation/fake", "input": {"text": "a red dot", "num_images": 2}},
+    )
+    items = r.json()["output"]["items"]
+    assert len(items) == 2 and all(i["image_resource_url"] for i in items)
+    assert items[0]["image_resource_url"] != items[1]["image_resource_url"]  # one stored file each
+    url = urlsplit(items[0]["image_resource_url"])
+    got = await api.client.get(f"{url.path}?{url.query}", headers={"Authorization": ""})
+    assert got.status_code == 200 and got.headers["content-type"] == "image/png"
+    import base64
+
+    assert got.content == base64.b64decode(items[0]["image"])

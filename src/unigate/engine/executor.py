@@ -6,6 +6,8 @@ One engine serves the sync endpoint, the job workers and library users.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import logging
 import os
 import time
@@ -52,6 +54,13 @@ log = logging.getLogger(__name__)
 
 MAX_FALLBACKS = 3
 _AVAILABILITY_TTL_S = 5.0
+# (base64 field, resource URL field) pairs of the canonical outputs.
+_INLINE_MEDIA = (
+    ("audio", "audio_resource_url"),
+    ("image", "image_resource_url"),
+    ("image_b64", "image_resource_url"),
+    ("file", "document_resource_url"),
+)
 LANGUAGE_FIELDS = ("language", "source_language", "target_language")
 
 
@@ -448,6 +457,7 @@ class Engine:
             ) from None
         for path, artifact in result.artifacts.items():
             _set_path(output, path, await self.files.publish(owner_id, artifact))
+        await self._publish_inline_media(output, owner_id)
         cost = price_usage(route.model.prices, result.usage)
         return Outcome(
             status="success",
@@ -458,6 +468,29 @@ class Engine:
             cost=cost,
             usage={k: str(v) for k, v in result.usage.items()},
         )
+
+    async def _publish_inline_media(self, node: Any, owner_id: str) -> None:
+        """Outputs carry produced media as base64 beside an empty `*_resource_url` (the reference's
+        shape): store each such file for the caller and fill in its signed URL, whoever served it."""
+        if isinstance(node, list):
+            for item in node:
+                await self._publish_inline_media(item, owner_id)
+            return
+        if not isinstance(node, dict):
+            return
+        for data_key, url_key in _INLINE_MEDIA:
+            encoded = node.get(data_key)
+            if url_key in node and not node[url_key] and isinstance(encoded, str) and encoded:
+                try:
+                    data = base64.b64decode(encoded, validate=True)
+                except (binascii.Error, ValueError):
+                    continue
+                node[url_key] = await self.files.publish(
+                    owner_id, Artifact(data, "application/octet-stream", data_key)
+                )
+        for value in node.values():
+            if isinstance(value, (list, dict)):
+                await self._publish_inline_media(value, owner_id)
 
     async def close(self) -> None:
         if self._pool is not None:
