@@ -146,6 +146,33 @@ def _ms(value: str) -> float:
     return float(value)
 
 
+async def jobs_with_wrk(base: str, seconds: float) -> dict[str, float]:
+    """Submissions from wrk for `seconds` while the in-process workers drain the queue, then the
+    time until every job has ended: enqueue rate and completion rate on one process."""
+    t0 = time.monotonic()
+    submitted = wrk(f"{base}/v3/universal-ai/async", 32, seconds)
+    assert submitted is not None
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {KEY}"}) as s:
+        while True:
+            async with s.get(
+                f"{base}/v3/universal-ai/async", params={"status": "processing", "limit": 1}
+            ) as r:
+                if not (await r.json())["items"]:
+                    break
+            await asyncio.sleep(0.02)
+        total_s = time.monotonic() - t0
+        async with s.get(f"{base}/v3/universal-ai/async", params={"status": "fail", "limit": 1}) as r:
+            failed = len((await r.json())["items"])
+    n = submitted["rps"] * int(seconds)
+    return {
+        "jobs": round(n),
+        "enqueue_per_s": submitted["rps"],
+        "enqueue_p99_ms": submitted["p99_ms"],
+        "completed_per_s": n / total_s,
+        "any_failed": failed,
+    }
+
+
 async def jobs(base: str, n: int, concurrency: int) -> dict[str, float]:
     headers = {"Authorization": f"Bearer {KEY}"}
     ids: list[str] = []
@@ -244,7 +271,11 @@ async def main() -> None:
         c32 = wrk(f"{base}/v3/universal-ai", 32, args.seconds) or await load(
             f"{base}/v3/universal-ai", 32, args.seconds, BODY
         )
-        job = await jobs(base, args.jobs, 32)
+        job = (
+            await jobs_with_wrk(base, args.seconds)
+            if shutil.which("wrk")
+            else await jobs(base, args.jobs, 32)
+        )
         rss_after = _rss_mb(proc.pid)
     finally:
         proc.terminate()
