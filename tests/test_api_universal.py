@@ -72,7 +72,9 @@ async def test_fallback_serves_when_primary_fails(
     body = (await api.post("/v3/universal-ai", json=req)).json()
     assert body["status"] == "success"
     assert body["provider"] == "fake2"
-    assert fakes[0].calls["embeddings"] == 1 and fakes[1].calls["embeddings"] == 1
+    # A transient failure is retried on its route first (engine/retry.py), then the fallback serves.
+    retries = api.gateway.settings.retry_max_attempts
+    assert fakes[0].calls["embeddings"] == retries and fakes[1].calls["embeddings"] == 1
 
 
 async def test_fallback_forms(api_both: Api) -> None:

@@ -1,9 +1,10 @@
-"""The JobQueue contract, on the embedded SQLite backend: enqueue/claim/complete, delays, leases,
-cancellation, exactly-once completion. (The distributed backend is to pass the same tests.)"""
+"""The JobQueue contract: enqueue/claim/complete, delays, leases, cancellation, exactly-once
+completion; on SQLite and, when UNIGATE_TEST_POSTGRES_URL is set, on PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pgtest import fresh_database, requires_pg
 from unigate.accounts.keys import KeyStore
 from unigate.db.database import Database
 from unigate.db.migrate import upgrade
@@ -19,16 +21,24 @@ from unigate.jobs.sqlite_queue import SqliteJobQueue
 from unigate.jobs.store import Job, JobStore
 
 
-@pytest.fixture
-async def parts(tmp_path: Path) -> AsyncIterator[tuple[Database, JobStore, str]]:
-    db = Database(f"sqlite:///{tmp_path / 'q.db'}")
-    await upgrade(db)
-    await db.start()
-    key, _ = await KeyStore(db).create("owner")
-    try:
-        yield db, JobStore(db), key.id
-    finally:
-        await db.close()
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=requires_pg)])
+async def parts(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[Database, JobStore, str]]:
+    """The job tables on each database (PostgreSQL when UNIGATE_TEST_POSTGRES_URL is set)."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "postgres":
+            url = stack.enter_context(fresh_database())
+        else:
+            url = f"sqlite:///{tmp_path / 'q.db'}"
+        db = Database(url)
+        await upgrade(db)
+        await db.start()
+        key, _ = await KeyStore(db).create("owner")
+        try:
+            yield db, JobStore(db), key.id
+        finally:
+            await db.close()
 
 
 def _queue(db: Database, store: JobStore, **kw: float) -> SqliteJobQueue:

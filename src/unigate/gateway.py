@@ -16,16 +16,18 @@ from typing import Any, TypeVar
 from unigate.accounts.keys import ApiKey, KeyStore
 from unigate.catalog.common import file_fields
 from unigate.db.database import Database
-from unigate.db.migrate import upgrade
+from unigate.db.migrate import check_current, upgrade
+from unigate.engine.cache import ResultCache, result_key
 from unigate.engine.envelope import envelope
 from unigate.engine.errors import NotFound, RequestError
 from unigate.engine.executor import Engine, Outcome, close_shared_http_session
+from unigate.engine.reliability import reliability_options
 from unigate.files.signing import UrlSigner, load_or_create_secret
 from unigate.files.storage import storage_from_url
 from unigate.files.uploads import FileRecord, FileService
 from unigate.files.urlguard import FetchPolicy, UrlRefused
 from unigate.jobs.handler import JobRunner
-from unigate.jobs.queue import CancelResult, NewJob
+from unigate.jobs.queue import CancelResult, JobQueue, NewJob
 from unigate.jobs.sqlite_queue import SqliteJobQueue
 from unigate.jobs.store import Job, JobStore
 from unigate.jobs.webhooks import WebhookSender, WebhookSigner
@@ -78,16 +80,27 @@ class Gateway:
             self.files,
             cpu_workers=self.settings.cpu_concurrency,
             allowed_local_models=self.settings.local_models,
+            **reliability_options(self.settings),
         )
+        self.result_cache = ResultCache(self.settings.cache_ttl_s)
         self.jobs = JobStore(self.db)
-        self.queue = SqliteJobQueue(
-            self.db,
-            self.jobs,
-            concurrency={"io": self.settings.io_concurrency, "cpu": self.settings.cpu_concurrency},
-            lease_s=self.settings.job_lease_s,
-            heartbeat_s=self.settings.job_heartbeat_s,
-            max_attempts=self.settings.job_max_attempts,
-        )
+        self.queue: JobQueue
+        concurrency = {"io": self.settings.io_concurrency, "cpu": self.settings.cpu_concurrency}
+        if self.db.is_postgres:  # distributed mode: Procrastinate delivers jobs to any worker
+            from unigate.jobs.procrastinate_queue import ProcrastinateJobQueue
+
+            self.queue = ProcrastinateJobQueue(
+                self.db, self.jobs, concurrency=concurrency, max_attempts=self.settings.job_max_attempts
+            )
+        else:
+            self.queue = SqliteJobQueue(
+                self.db,
+                self.jobs,
+                concurrency=concurrency,
+                lease_s=self.settings.job_lease_s,
+                heartbeat_s=self.settings.job_heartbeat_s,
+                max_attempts=self.settings.job_max_attempts,
+            )
         self.webhook_signer = WebhookSigner(self.settings.data_dir / "webhook_key.pem")
         self.webhooks = WebhookSender(self.db, self.webhook_signer, policy)
         self._webhook_task: asyncio.Task[None] | None = None
@@ -102,7 +115,14 @@ class Gateway:
     async def start(self) -> None:
         if self._started:
             return
-        await upgrade(self.db)
+        if self.db.is_postgres:
+            # Distributed mode: several processes share the schema; `unigate migrate` owns it.
+            await asyncio.to_thread(check_current, self.db)
+            from unigate.jobs.procrastinate_queue import check_schema
+
+            await asyncio.to_thread(check_schema, self.db)
+        else:
+            await upgrade(self.db)
         await self.db.start()
         if self.settings.admin_key:
             await self.keys.ensure_secret(self.settings.admin_key)
@@ -170,6 +190,28 @@ class Gateway:
         show_original_response: bool = False,
     ) -> dict[str, Any]:
         """Run one sync request; returns the envelope. Client errors raise `RequestError`."""
+        result, _ = await self.execute_cached(
+            owner_id,
+            model=model,
+            input=input,
+            provider_params=provider_params,
+            fallbacks=fallbacks,
+            show_original_response=show_original_response,
+        )
+        return result
+
+    async def execute_cached(
+        self,
+        owner_id: str,
+        *,
+        model: str,
+        input: Mapping[str, Any],
+        provider_params: Mapping[str, Any] | None = None,
+        fallbacks: Sequence[str] = (),
+        show_original_response: bool = False,
+        use_cache: bool = False,
+    ) -> tuple[dict[str, Any], bool]:
+        """`execute`, answered from the result cache when asked and allowed: (envelope, cache hit)."""
         created = time.time()
         prepared = await self.engine.prepare(
             model=model,
@@ -179,11 +221,26 @@ class Gateway:
             fallbacks=fallbacks,
             show_original_response=show_original_response,
         )
-        outcome = await self.engine.execute(prepared, owner_id, timeout_s=self.settings.default_timeout_s)
-        assert isinstance(outcome, Outcome)
+        allowed = use_cache and (
+            self.settings.cache_key_ids is None or owner_id in self.settings.cache_key_ids
+        )
+        cache_key = ""
+        cached: Outcome | None = None
+        if allowed:
+            scope = "*" if self.settings.cache_shared else owner_id
+            cache_key = await result_key(self.engine, prepared, owner_id, scope)
+            cached = self.result_cache.get(cache_key)
+        if cached is not None:
+            outcome = cached
+        else:
+            result = await self.engine.execute(prepared, owner_id, timeout_s=self.settings.default_timeout_s)
+            assert isinstance(result, Outcome)
+            outcome = result
+            if allowed and outcome.status == "success":
+                self.result_cache.put(cache_key, outcome)
         return envelope(
             status=outcome.status,
-            cost=outcome.cost_str,
+            cost="0" if cached is not None else outcome.cost_str,  # a hit calls no provider
             provider=outcome.provider,
             feature=prepared.sub.feature,
             subfeature=prepared.sub.name,
@@ -193,7 +250,7 @@ class Gateway:
             model=outcome.model,
             original_response=outcome.original_response,
             show_original_response=show_original_response,
-        )
+        ), cached is not None
 
     async def submit(
         self,

@@ -64,6 +64,30 @@ class Settings(BaseSettings):
         None, description="Local model names allowed to load (None: all installed ones)."
     )
 
+    # Reliability (engine/retry.py, engine/timeouts.py, engine/breaker.py)
+    retry_max_attempts: int = Field(3, ge=1, description="Calls per route for transient failures.")
+    retry_base_s: float = Field(0.25, description="First backoff step; doubles per attempt (full jitter).")
+    retry_max_backoff_s: float = Field(8.0, description="Cap of one backoff wait (Retry-After may exceed).")
+    call_timeouts_s: dict[str, float] = Field(
+        default_factory=dict,
+        description='Per-call timeouts, JSON: {"audio/text_to_speech": 60, "openai": 30, '
+        '"text/embeddings/openai/text-embedding-3-small": 10}; defaults by modality.',
+    )
+    breaker_enabled: bool = True
+    breaker_failure_threshold: int = Field(5, description="Transient failures in the window that open it.")
+    breaker_failure_rate: float | None = Field(None, description="Or this failure ratio (0-1) in the window.")
+    breaker_min_calls: int = Field(10, description="Calls in the window before the ratio counts.")
+    breaker_window_s: float = 60.0
+    breaker_cooldown_s: float = Field(30.0, description="Open time before one probe call goes through.")
+
+    # Idempotency-Key and the result cache (api/idempotency.py, engine/cache.py)
+    idempotency_ttl_s: float = Field(86_400.0, description="How long an Idempotency-Key is remembered.")
+    cache_ttl_s: float = Field(3600.0, description="How long a cached result (X-Unigate-Cache: true) lives.")
+    cache_key_ids: list[str] | None = Field(
+        None, description="API key ids allowed to use the result cache (None: every key may opt in)."
+    )
+    cache_shared: bool = Field(False, description="Share cached results across API keys.")
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -144,7 +144,7 @@ def test_storage_from_url_relative_path(tmp_path: Path, monkeypatch: pytest.Monk
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("s3://bucket/prefix", "unsupported storage URL scheme 's3'"),
+        ("s3:///prefix", "has no bucket"),
         ("gs://bucket", "unsupported storage URL scheme 'gs'"),
         ("http://example.com/x", "unsupported storage URL scheme 'http'"),
         ("file://otherhost/data", "must be local"),

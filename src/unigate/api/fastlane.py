@@ -17,6 +17,7 @@ import orjson
 from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from unigate.api.answers import submit_answer, sync_answer
 from unigate.api.auth import INVALID_KEY, MISSING_KEY
 from unigate.api.bodies import UniversalAIAsyncRequest, UniversalAIRequest
 from unigate.engine.errors import RequestError
@@ -60,10 +61,10 @@ async def _answer(handler: Any, gateway: Gateway, scope: Scope, receive: Receive
     if key is None:
         return 401, {"detail": MISSING_KEY if not token else INVALID_KEY}, [(b"www-authenticate", b"Bearer")]
     try:
-        status, body = await handler(gateway, key.id, scope, receive)
+        status, body, headers = await handler(gateway, key.id, scope, receive)
     except RequestError as exc:
         return exc.status, {"detail": exc.detail}, []
-    return status, body, []
+    return status, body, headers
 
 
 def _bearer(scope: Scope) -> str | None:
@@ -98,34 +99,16 @@ async def _parse(model: type[BaseModel], receive: Receive) -> Any:
         raise RequestError(422, detail, "invalid_body") from None
 
 
-async def _sync(gateway: Gateway, owner: str, scope: Scope, receive: Receive) -> tuple[int, Any]:
+async def _sync(gateway: Gateway, owner: str, scope: Scope, receive: Receive) -> Answer:
     body: UniversalAIRequest = await _parse(UniversalAIRequest, receive)
-    result = await gateway.execute(
-        owner,
-        model=body.model,
-        input=body.input,
-        provider_params=body.provider_params,
-        fallbacks=body.fallbacks,
-        show_original_response=bool(body.show_original_response),
-    )
-    return 200, result
+    return await sync_answer(gateway, owner, scope["headers"], body)
 
 
-async def _submit(gateway: Gateway, owner: str, scope: Scope, receive: Receive) -> tuple[int, Any]:
+async def _submit(gateway: Gateway, owner: str, scope: Scope, receive: Receive) -> Answer:
     body: UniversalAIAsyncRequest = await _parse(UniversalAIAsyncRequest, receive)
-    job = await gateway.submit(
-        owner,
-        model=body.model,
-        input=body.input,
-        provider_params=body.provider_params,
-        fallbacks=body.fallbacks,
-        show_original_response=bool(body.show_original_response),
-        webhook_receiver=body.webhook_receiver,
-        user_webhook_parameters=body.user_webhook_parameters,
-    )
-    return 202, job.envelope()
+    return await submit_answer(gateway, owner, scope["headers"], body)
 
 
-async def _get_job(gateway: Gateway, owner: str, scope: Scope, receive: Receive) -> tuple[int, Any]:
+async def _get_job(gateway: Gateway, owner: str, scope: Scope, receive: Receive) -> Answer:
     job = await gateway.job(owner, scope["path"][len(JOB_PREFIX) :])
-    return 200, job.envelope()
+    return 200, job.envelope(), []

@@ -9,6 +9,10 @@ Writes: SQLite allows one writer at a time. Every write goes through one writer 
 commits the writes queued meanwhile in one transaction (group commit); a caller awaits its own
 write's commit, so "committed before the answer is sent" still holds. A failing write is replayed
 alone so that it cannot take its neighbours down with it.
+
+PostgreSQL (`postgresql+psycopg://`, the distributed mode) has row-level concurrency, so there
+each write is its own transaction on a small pool of writer threads; nothing is batched, and a
+commit from another process is never held up behind ours.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 WorkFn = Callable[[Connection], Any]
 _BATCH_MAX = 500
+_PG_WRITERS = 8
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -42,16 +47,26 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def sync_url(url: str) -> str:
     """Accept async driver names in settings and map them to their blocking counterparts."""
-    return url.replace("sqlite+aiosqlite://", "sqlite://").replace(
+    url = url.replace("sqlite+aiosqlite://", "sqlite://").replace(
         "postgresql+asyncpg://", "postgresql+psycopg://"
     )
+    # A bare postgresql:// would pick psycopg2, which is not installed: psycopg 3 is the driver.
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            url = "postgresql+psycopg://" + url[len(bare) :]
+    return url
 
 
 class Database:
     def __init__(self, url: str, *, readers: int = 4) -> None:
         self.url = sync_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
+        self.is_postgres = self.url.startswith("postgresql")
+        writers = _PG_WRITERS if self.is_postgres else 1
         kwargs: dict[str, Any] = {}
+        if self.is_postgres:
+            # One connection per reader and writer thread; pre-ping survives a server restart.
+            kwargs.update(pool_size=readers + writers, max_overflow=4, pool_pre_ping=True)
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False}
             if ":memory:" in self.url or self.url in ("sqlite://", "sqlite:///"):
@@ -62,12 +77,12 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="unigate-db-read")
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="unigate-db-write")
+        self._writer = ThreadPoolExecutor(writers, thread_name_prefix="unigate-db-write")
         self._queue: asyncio.Queue[tuple[WorkFn, asyncio.Future[Any]]] | None = None
         self._writer_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        if self._writer_task is None:
+        if self._writer_task is None and not self.is_postgres:  # group commit is for SQLite only
             self._queue = asyncio.Queue()
             self._writer_task = asyncio.create_task(self._write_loop(), name="unigate-db-writer")
 

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from unigate.db.database import Database
@@ -48,16 +48,23 @@ def head_revision() -> str:
 
 
 def _current(connection: Connection) -> str | None:
-    try:
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except Exception:  # no alembic_version table yet: a new database
-        connection.rollback()
+    # Look before reading: on PostgreSQL a failed SELECT would abort the enclosing transaction.
+    if not inspect(connection).has_table("alembic_version"):  # a new database
         return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def current_revision(db: Database) -> str | None:
     with db.engine.connect() as conn:
         return _current(conn)
+
+
+class SchemaOutdated(RuntimeError):
+    """The database schema is behind this release (distributed mode: run `unigate migrate`)."""
+
+
+# Any constant: serialises `unigate migrate` runs started at once on several machines.
+_PG_MIGRATION_LOCK = 0x756E6967
 
 
 def upgrade_sync(db: Database) -> bool:
@@ -68,10 +75,24 @@ def upgrade_sync(db: Database) -> bool:
     def run(connection: Connection) -> bool:
         from alembic import command
 
+        if db.is_postgres:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            if _current(connection) == head_revision():  # another process migrated meanwhile
+                return False
         command.upgrade(_config(connection), "head")
         return True
 
     return db.run_sync(run)
+
+
+def check_current(db: Database) -> None:
+    """Raise SchemaOutdated unless the schema is exactly at this release's head."""
+    current, head = current_revision(db), head_revision()
+    if current != head:
+        raise SchemaOutdated(
+            f"database schema is at revision {current or '(empty)'}, this release needs {head}: "
+            "run `unigate migrate` (with the same UNIGATE_DATABASE_URL) before starting servers and workers"
+        )
 
 
 async def upgrade(db: Database) -> bool:

@@ -107,3 +107,21 @@ webhook_deliveries = Table(
     Column("duration_ms", Float, nullable=False),
     Index("ix_webhook_deliveries_job", "job_id", "attempt"),
 )
+
+# Idempotency-Key of POST /v3/universal-ai[/async], per API key: the first request claims the key
+# (insert-first, so concurrent duplicates cannot both run); its answer or job id is kept until
+# expires_at.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("owner_key_id", String(32), ForeignKey("api_keys.id"), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),  # sha256 of endpoint + canonical JSON body
+    Column("status", String(20), nullable=False),  # processing | done
+    Column("response_status", Integer, nullable=True),
+    Column("response", JSON, nullable=True),  # the sync envelope
+    Column("job_id", String(36), nullable=True),  # the async job
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_idempotency_keys_expires", "expires_at"),
+)

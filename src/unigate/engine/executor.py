@@ -11,12 +11,12 @@ import binascii
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -24,9 +24,12 @@ from unigate.catalog import Subfeature, get_subfeature
 from unigate.catalog.common import file_fields
 from unigate.catalog.modelstring import ModelRef, ModelStringError, parse_fallback, parse_model_string
 from unigate.catalog.registry import all_subfeatures
+from unigate.engine.breaker import Breakers, CircuitOpen
 from unigate.engine.errors import NotFound, RequestError
 from unigate.engine.pricing import ZERO, format_cost, price_usage
+from unigate.engine.retry import Phase, RetryPolicy, may_retry
 from unigate.engine.suggest import did_you_mean
+from unigate.engine.timeouts import call_timeout
 from unigate.providers.base import (
     Artifact,
     CallContext,
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
     import aiohttp
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_FALLBACKS = 3
 _AVAILABILITY_TTL_S = 5.0
@@ -149,6 +153,9 @@ class Engine:
         cpu_workers: int | None = None,
         allowed_local_models: Sequence[str] | None = None,
         http_factory: Callable[[], aiohttp.ClientSession] | None = None,
+        retry: RetryPolicy | None = None,
+        breakers: Breakers | None = None,
+        call_timeouts: Mapping[str, float] | None = None,
     ) -> None:
         self.registry = registry
         self.files = files
@@ -158,6 +165,10 @@ class Engine:
         self._allowed_local = set(allowed_local_models) if allowed_local_models is not None else None
         self._http_factory = http_factory or _shared_http_session
         self._availability: dict[str, tuple[float, str | None]] = {}
+        self.retry = retry or RetryPolicy()
+        self.breakers = breakers or Breakers()
+        self.call_timeouts: Mapping[str, float] = call_timeouts or {}
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests record backoffs here
 
     # ------------------------------------------------------------------ preparation
 
@@ -408,21 +419,26 @@ class Engine:
             raise ProviderUnavailable(reason)
         ctx = self._context(route, prepared.provider_params, owner_id, deadline, provider_state)
         offer = route.offer
+        inp = prepared.input
         try:
-            async with asyncio.timeout(max(0.001, ctx.remaining())):
+            async with asyncio.timeout(max(0.001, deadline - time.monotonic())):
                 if offer.run is not None:
-                    return await offer.run(prepared.input, ctx)
+                    run = offer.run
+                    return await self._attempts(route, "run", ctx, deadline, lambda: run(inp, ctx))
                 assert offer.launch is not None and offer.poll is not None
+                launch, poll = offer.launch, offer.poll
                 job_id = provider_job_id
                 if job_id is None:
-                    launched: Launched = await offer.launch(prepared.input, ctx)
+                    launched: Launched = await self._attempts(
+                        route, "launch", ctx, deadline, lambda: launch(inp, ctx)
+                    )
                     job_id = launched.provider_job_id
                     ctx.job_state = launched.state
                     if not inline_poll:
                         return Deferred(0, job_id, launched.state, launched.retry_after)
                     await asyncio.sleep(launched.retry_after)
                 while True:
-                    polled = await offer.poll(job_id, ctx)
+                    polled = await self._attempts(route, "poll", ctx, deadline, partial(poll, job_id, ctx))
                     if isinstance(polled, ProviderResult):
                         return polled
                     if polled.state is not None:
@@ -432,13 +448,70 @@ class Engine:
                     await asyncio.sleep(polled.retry_after)
         except TimeoutError:
             raise ProviderTimeout(f"{route.provider.name} did not answer within the deadline") from None
-        except ProviderError:
-            raise
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # an adapter bug must end as a failure, never a 500
-            log.exception("provider %s raised", route.provider.name)
-            raise ProviderError(f"{route.provider.name} failed: {type(exc).__name__}: {exc}") from exc
+
+    async def _attempts(
+        self, route: Route, phase: Phase, ctx: CallContext, deadline: float, fn: Callable[[], Awaitable[T]]
+    ) -> T:
+        """One provider call through its circuit breaker, with its own timeout, retried while the
+        failure is transient, safe to repeat (see retry.py) and the deadline leaves room."""
+        circuit = self.breakers.get(route.provider.name, route.model.name)
+        budget = call_timeout(
+            self.call_timeouts,
+            route.offer.subfeature,
+            route.provider.name,
+            route.model.name,
+            local=route.offer.compute != "io",
+        )
+        attempt = 0
+        last: ProviderError | None = None
+        while True:
+            attempt += 1
+            try:
+                circuit.before_call()  # CircuitOpen: no call, the caller moves on to the fallbacks
+            except CircuitOpen:
+                if last is not None:  # our own failures opened it: report what the vendor did
+                    raise last from None
+                raise
+            ctx.deadline = deadline if budget is None else min(deadline, time.monotonic() + budget)
+            try:
+                try:
+                    async with asyncio.timeout(max(0.001, ctx.remaining())):
+                        result = await fn()
+                except TimeoutError:
+                    raise ProviderTimeout(
+                        f"{route.provider.name} did not answer within the deadline"
+                    ) from None
+                except (ProviderError, asyncio.CancelledError):
+                    raise
+                except Exception as exc:  # an adapter bug must end as a failure, never a 500
+                    log.exception("provider %s raised", route.provider.name)
+                    raise ProviderError(f"{route.provider.name} failed: {type(exc).__name__}: {exc}") from exc
+            except asyncio.CancelledError:
+                circuit.abandon()
+                raise
+            except ProviderError as exc:
+                last = exc
+                if exc.transient:
+                    circuit.record(False)
+                else:
+                    circuit.abandon()  # the vendor answered; our input or setup was wrong
+                if attempt >= self.retry.max_attempts or not may_retry(exc, phase):
+                    raise
+                delay = self.retry.backoff(attempt, exc.retry_after)
+                if time.monotonic() + delay >= deadline:
+                    raise  # no room left for another try: let a fallback use the rest
+                log.info(
+                    "retrying %s %s after %s in %.2f s (attempt %d)",
+                    route.provider.name,
+                    phase,
+                    exc.error_code,
+                    delay,
+                    attempt + 1,
+                )
+                await self.sleep(delay)
+                continue
+            circuit.record(True)
+            return result
 
     async def _success(
         self, prepared: Prepared, route: Route, result: ProviderResult, owner_id: str

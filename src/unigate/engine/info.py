@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from unigate.catalog import Subfeature, all_subfeatures
+from unigate.engine.breaker import Breakers
 from unigate.providers.base import Constraints, Offer, Price
 from unigate.providers.registry import ProviderRegistry
 
@@ -33,7 +34,11 @@ def _constraints(c: Constraints) -> dict[str, Any]:
 
 
 def _provider_entry(
-    registry: ProviderRegistry, name: str, offer: Offer, env: Mapping[str, str]
+    registry: ProviderRegistry,
+    name: str,
+    offer: Offer,
+    env: Mapping[str, str],
+    breakers: Breakers | None = None,
 ) -> dict[str, Any]:
     provider = registry.providers[name]
     reason = provider.unavailable_reason(env)
@@ -59,6 +64,8 @@ def _provider_entry(
                 "memory_mb": m.memory_mb,
                 "description": m.description or None,
                 **({"constraints": _constraints(m.constraints)} if m.constraints else {}),
+                # This process's circuit breaker (each process keeps its own).
+                **({"circuit": breakers.state(name, m.name)} if breakers is not None else {}),
             }
             for m in offer.models
         ],
@@ -66,13 +73,18 @@ def _provider_entry(
 
 
 def subfeature_info(
-    sub: Subfeature, registry: ProviderRegistry, env: Mapping[str, str], *, schemas: bool = True
+    sub: Subfeature,
+    registry: ProviderRegistry,
+    env: Mapping[str, str],
+    *,
+    schemas: bool = True,
+    breakers: Breakers | None = None,
 ) -> dict[str, Any]:
     providers = []
     for name in registry.providers_for(sub.key):
         offer = registry.offer(sub.key, name)
         assert offer is not None
-        providers.append(_provider_entry(registry, name, offer, env))
+        providers.append(_provider_entry(registry, name, offer, env, breakers))
     entry: dict[str, Any] = {
         "feature": sub.feature,
         "subfeature": sub.name,
@@ -92,12 +104,17 @@ def subfeature_info(
 
 
 def catalog_info(
-    registry: ProviderRegistry, env: Mapping[str, str], feature: str | None = None
+    registry: ProviderRegistry,
+    env: Mapping[str, str],
+    feature: str | None = None,
+    breakers: Breakers | None = None,
 ) -> dict[str, Any]:
     features: dict[str, list[dict[str, Any]]] = {}
     for sub in all_subfeatures():
         if feature is None or sub.feature == feature:
-            features.setdefault(sub.feature, []).append(subfeature_info(sub, registry, env))
+            features.setdefault(sub.feature, []).append(
+                subfeature_info(sub, registry, env, breakers=breakers)
+            )
     return {
         "features": [{"feature": f, "subfeatures": subs} for f, subs in sorted(features.items())],
         "providers": [

@@ -108,7 +108,8 @@ def _fsync_dir(directory: Path) -> None:
 def storage_from_url(url: str) -> Storage:
     """Storage for a configuration value: ``file:///path`` or a plain path.
 
-    Other schemes (``s3://`` ...) are not supported yet and raise ValueError.
+    ``s3://bucket/prefix?endpoint=...`` selects S3-compatible storage (unigate.files.s3); other
+    schemes raise ValueError.
     """
     if not url or not url.strip():
         raise ValueError("empty storage URL")
@@ -123,6 +124,11 @@ def storage_from_url(url: str) -> Storage:
         if not parts.path:
             raise ValueError(f"file storage URL has no path: {url!r}")
         return LocalDiskStorage(Path(unquote(parts.path)))
+    if parts.scheme.lower() == "s3":  # imported here: botocore is an optional extra (`s3`)
+        from unigate.files.s3 import s3_from_url
+
+        return s3_from_url(url)
     raise ValueError(
-        f"unsupported storage URL scheme {parts.scheme!r} in {url!r}: use file:///path or a plain path"
+        f"unsupported storage URL scheme {parts.scheme!r} in {url!r}: "
+        "use file:///path, a plain path or s3://bucket/prefix"
     )

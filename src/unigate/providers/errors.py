@@ -47,6 +47,10 @@ class ProviderServerError(ProviderError):
     transient = True
 
 
+class ProviderConnectError(ProviderServerError):
+    """The connection never opened: nothing reached the vendor, so even a launch may be retried."""
+
+
 class ProviderBadResponse(ProviderError):
     """The provider answered something we cannot read (invalid JSON, wrong shape)."""
 

@@ -18,6 +18,7 @@ from unigate.providers.base import CallContext
 from unigate.providers.errors import (
     ProviderAuthError,
     ProviderBadResponse,
+    ProviderConnectError,
     ProviderError,
     ProviderInvalidInput,
     ProviderRateLimited,
@@ -122,6 +123,8 @@ async def call(
                 result = HttpResult(resp.status, dict(resp.headers), body)
     except TimeoutError:
         raise ProviderTimeout(f"{vendor} did not answer before the deadline") from None
+    except aiohttp.ClientConnectorError as exc:  # before anything was sent
+        raise ProviderConnectError(redact(f"{vendor}: could not connect: {exc}", secrets)) from None
     except aiohttp.ClientError as exc:
         raise ProviderServerError(redact(f"{vendor}: connection failed: {exc}", secrets)) from None
     if ok(result.status):

@@ -22,7 +22,9 @@ def _gw(request: Request) -> Gateway:
 
 @router.get("", summary="Every subfeature with its providers, models, prices and schemas")
 async def info(request: Request) -> Response:
-    return json_response(catalog_info(_gw(request).registry, os.environ))
+    return json_response(
+        catalog_info(_gw(request).registry, os.environ, breakers=_gw(request).engine.breakers)
+    )
 
 
 @router.get("/{feature}", summary="The subfeatures of one feature")
@@ -30,7 +32,9 @@ async def feature_info(feature: str, request: Request) -> Response:
     features = {s.feature for s in all_subfeatures()}
     if feature not in features:
         raise HTTPException(404, f"unknown feature {feature!r}" + did_you_mean(feature, features))
-    return json_response(catalog_info(_gw(request).registry, os.environ, feature))
+    return json_response(
+        catalog_info(_gw(request).registry, os.environ, feature, _gw(request).engine.breakers)
+    )
 
 
 @router.get("/{feature}/{subfeature}", summary="One subfeature: providers, models, input and output schemas")
@@ -41,4 +45,6 @@ async def one_subfeature(feature: str, subfeature: str, request: Request) -> Res
         raise HTTPException(
             404, f"unknown subfeature {feature}/{subfeature}" + did_you_mean(f"{feature}/{subfeature}", keys)
         )
-    return json_response(subfeature_info(sub, _gw(request).registry, os.environ))
+    return json_response(
+        subfeature_info(sub, _gw(request).registry, os.environ, breakers=_gw(request).engine.breakers)
+    )

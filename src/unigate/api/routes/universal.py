@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
+from unigate.api.answers import submit_answer, sync_answer
 from unigate.api.auth import CurrentKey
 from unigate.api.bodies import CancelResponse, JobList, UniversalAIAsyncRequest, UniversalAIRequest
 from unigate.api.responses import json_response
@@ -33,15 +34,8 @@ def _gateway(request: Request) -> Gateway:
 
 @router.post("", response_model=UniversalAIResponse, responses=_ERRORS, summary="Run a subfeature")
 async def universal_ai(body: UniversalAIRequest, key: CurrentKey, request: Request) -> Response:
-    result = await _gateway(request).execute(
-        key.id,
-        model=body.model,
-        input=body.input,
-        provider_params=body.provider_params,
-        fallbacks=body.fallbacks,
-        show_original_response=bool(body.show_original_response),
-    )
-    return json_response(result)
+    status, result, headers = await sync_answer(_gateway(request), key.id, request.scope["headers"], body)
+    return json_response(result, status, _str_headers(headers))
 
 
 @router.post(
@@ -52,17 +46,12 @@ async def universal_ai(body: UniversalAIRequest, key: CurrentKey, request: Reque
     summary="Create an async job",
 )
 async def create_async_job(body: UniversalAIAsyncRequest, key: CurrentKey, request: Request) -> Response:
-    job = await _gateway(request).submit(
-        key.id,
-        model=body.model,
-        input=body.input,
-        provider_params=body.provider_params,
-        fallbacks=body.fallbacks,
-        show_original_response=bool(body.show_original_response),
-        webhook_receiver=body.webhook_receiver,
-        user_webhook_parameters=body.user_webhook_parameters,
-    )
-    return json_response(job.envelope(), status=202)
+    status, result, headers = await submit_answer(_gateway(request), key.id, request.scope["headers"], body)
+    return json_response(result, status, _str_headers(headers))
+
+
+def _str_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}
 
 
 @router.get("/async", response_model=JobList, summary="List your async jobs (newest first)")

@@ -232,7 +232,8 @@ _NOTES = (
     f"call starts the voice, several seconds); model {ESPEAK_MODEL}: robotic voices in 100+ languages "
     f"(pick it for any language but English, e.g. audio/text_to_speech/local/{ESPEAK_MODEL}). Formats: "
     f"{_FORMATS} (ogg is Ogg Opus; default mp3). Audio comes back base64-encoded in `audio`; "
-    "`audio_resource_url` is a signed link to the stored audio. voice_type is always 1. Piper ignores speaking_pitch; gender "
+    "`audio_resource_url` is a signed link to the stored audio. voice_type is always 1. "
+    "Piper ignores speaking_pitch; gender "
     "(`option`) picks an espeak-ng variant, Piper's one voice is male."
 )
 

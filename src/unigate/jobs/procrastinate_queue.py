@@ -1,0 +1,372 @@
+"""The distributed backend: Procrastinate on PostgreSQL delivers jobs; the job table stays the truth.
+
+- Enqueue inserts the job row and defers the Procrastinate job in ONE SQLAlchemy transaction
+  (calling Procrastinate's own `procrastinate_defer_jobs_v1` SQL function), so an accepted job can
+  never be lost between two systems. The Procrastinate job carries only the job id, with
+  `queueing_lock` = job id: at most one waiting delivery per job.
+- A run claims the job row (state queued|running -> running, attempts + 1) before calling the task
+  code; a job row already `done` is a no-op, so a duplicate delivery never runs a job twice to
+  completion (and `JobStore.complete` records only the first end anyway).
+- Re-polls and retries (`reschedule`) update the row and defer a new Procrastinate job with
+  `scheduled_at` = now + delay, in one transaction: a chain of short jobs, never an in-task sleep.
+- Crashed workers: Procrastinate workers heartbeat; a periodic sweep re-queues the jobs of workers
+  whose heartbeat is stale ("retry stalled jobs"). A job over `max_attempts` runs ends `fail`.
+- Cancellation: a queued job ends at once; a running one is flagged and its Procrastinate job
+  aborted, which cancels the asyncio task in whichever worker runs it.
+- Transient database errors inside a run are retried by Procrastinate with exponential backoff;
+  finished Procrastinate rows are deleted (successful at once, others by the periodic cleanup).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, inspect, select, text, update
+from sqlalchemy.engine import Connection, make_url
+
+from unigate.db.database import Database
+from unigate.db.tables import jobs
+from unigate.jobs.queue import CancelResult, JobHandler, JobQueue, NewJob
+from unigate.jobs.sqlite_queue import CANCELLED_ERROR
+from unigate.jobs.store import FAIL, PROCESSING, Job, JobStore
+
+if TYPE_CHECKING:
+    import procrastinate
+
+log = logging.getLogger(__name__)
+
+TASK_NAME = "unigate.run_job"
+QUEUES = ("io", "cpu", "gpu")
+
+_DEFER = text(
+    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, :lock, CAST(:args AS jsonb), "
+    "to_timestamp(:at))::procrastinate_job_to_defer_v1])"
+)
+# Abort whatever delivery of this job exists (waiting or running); procrastinate_cancel_job_v1
+# cancels a `todo` job and flags a `doing` one for abortion (its worker cancels the task).
+_ABORT = text(
+    "SELECT procrastinate_cancel_job_v1(id, true, false) FROM procrastinate_jobs "
+    "WHERE queueing_lock = :lock AND status IN ('todo', 'doing')"
+)
+_CLEANUP = text(
+    "DELETE FROM procrastinate_jobs WHERE status IN ('succeeded', 'failed', 'cancelled', 'aborted') "
+    "AND NOT EXISTS (SELECT 1 FROM procrastinate_events e WHERE e.job_id = procrastinate_jobs.id "
+    "AND e.at > NOW() - make_interval(secs => :keep_s))"
+)
+_MIGRATION_LOCK = 0x756E6968
+
+
+def conninfo(url: str) -> str:
+    """A libpq connection string for Procrastinate's own pool, from the SQLAlchemy URL."""
+    u = make_url(url)
+    return u.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _has_schema(conn: Connection) -> bool:
+    return inspect(conn).has_table("procrastinate_jobs")
+
+
+def apply_schema(db: Database) -> bool:
+    """Install Procrastinate's tables and functions (`unigate migrate`); True when applied now."""
+    from procrastinate.schema import SchemaManager
+
+    def run(conn: Connection) -> bool:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+        if _has_schema(conn):
+            return False
+        conn.exec_driver_sql(SchemaManager.get_schema().replace("%", "%%"))
+        return True
+
+    return db.run_sync(run)
+
+
+def check_schema(db: Database) -> None:
+    from unigate.db.migrate import SchemaOutdated
+
+    with db.engine.connect() as conn:
+        if not _has_schema(conn):
+            raise SchemaOutdated(
+                "the Procrastinate queue schema is missing: run `unigate migrate` "
+                "(with the same UNIGATE_DATABASE_URL) before starting servers and workers"
+            )
+
+
+class ProcrastinateJobQueue(JobQueue):
+    def __init__(
+        self,
+        db: Database,
+        store: JobStore,
+        *,
+        concurrency: dict[str, int],
+        max_attempts: int = 3,
+        heartbeat_s: float = 10.0,
+        stalled_after_s: float = 30.0,
+        sweep_s: float = 10.0,
+        poll_s: float = 5.0,
+        keep_finished_s: float = 24 * 3600.0,
+    ) -> None:
+        self.db = db
+        self.store = store
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self.heartbeat_s = heartbeat_s
+        self.stalled_after_s = stalled_after_s
+        self.sweep_s = sweep_s
+        self.poll_s = poll_s
+        self.keep_finished_s = keep_finished_s
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._app: procrastinate.App | None = None
+
+    # ------------------------------------------------------------------ producer side
+
+    async def enqueue(self, job: NewJob) -> None:
+        row = {
+            "id": job.id,
+            "owner_key_id": job.owner_key_id,
+            "feature": job.feature,
+            "subfeature": job.subfeature,
+            "provider": job.provider,
+            "model": job.model,
+            "request": job.request,
+            "status": PROCESSING,
+            "state": "queued",
+            "queue": job.queue,
+            "run_at": time.time(),
+            "attempts": 0,
+            "cancel_requested": False,
+            "cost": "0.000",
+            "webhook_receiver": job.webhook_receiver,
+            "user_webhook_parameters": job.user_webhook_parameters,
+            "created_at": job.created_at,
+        }
+
+        def do(conn: Connection) -> None:
+            conn.execute(jobs.insert(), row)
+            conn.execute(_DEFER, self._defer_params(job.id, job.queue, 0.0))
+
+        await self.db.write(do)
+
+    @staticmethod
+    def _defer_params(job_id: str, queue: str, delay_s: float) -> dict[str, Any]:
+        return {
+            "queue": queue,
+            "task": TASK_NAME,
+            "lock": job_id,
+            "args": json.dumps({"job_id": job_id}),
+            "at": time.time() + max(0.0, delay_s),
+        }
+
+    async def reschedule(
+        self,
+        job_id: str,
+        *,
+        delay_s: float,
+        provider_job_id: str | None = None,
+        provider_state: dict[str, Any] | None = None,
+        reset_attempts: bool = True,
+    ) -> bool:
+        values: dict[str, Any] = {
+            "state": "queued",
+            "run_at": time.time() + max(0.0, delay_s),
+            "lease_owner": None,
+            "lease_until": None,
+        }
+        if provider_job_id is not None:
+            values["provider_job_id"] = provider_job_id
+        if provider_state is not None:
+            values["provider_state"] = provider_state
+        if reset_attempts:
+            values["attempts"] = 0
+
+        def do(conn: Connection) -> bool:
+            queue = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.state == "running")
+                .values(**values)
+                .returning(jobs.c.queue)
+            ).scalar()
+            if queue is None:
+                return False
+            conn.execute(_DEFER, self._defer_params(job_id, queue, delay_s))
+            return True
+
+        return await self.db.write(do)
+
+    async def request_cancel(self, job_id: str, owner_id: str) -> CancelResult:
+        now = time.time()
+        mine = (jobs.c.id == job_id, jobs.c.owner_key_id == owner_id)
+
+        def do(conn: Connection) -> CancelResult:
+            queued = conn.execute(
+                update(jobs)
+                .where(*mine, jobs.c.state == "queued")
+                .values(status=FAIL, state="done", error=CANCELLED_ERROR, finished_at=now)
+            )
+            if queued.rowcount:
+                conn.execute(_ABORT, {"lock": job_id})
+                return "cancelled"
+            running = conn.execute(
+                update(jobs).where(*mine, jobs.c.state == "running").values(cancel_requested=True)
+            )
+            if running.rowcount:
+                conn.execute(_ABORT, {"lock": job_id})
+                return "cancelling"
+            exists = conn.scalar(select(func.count()).select_from(jobs).where(*mine))
+            return "finished" if exists else "not_found"
+
+        return await self.db.write(do)
+
+    # ------------------------------------------------------------------ worker side
+
+    def _make_app(self, handler: JobHandler) -> procrastinate.App:
+        import procrastinate
+        from procrastinate.job_context import AbortReason, JobContext
+
+        app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(self.db.url)))
+        # Transient failures (the database went away mid-run) are retried with backoff; other
+        # errors end the job `fail` inside `_run` and never reach Procrastinate.
+        retry = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2, retry_exceptions={_Transient})
+
+        @app.task(name=TASK_NAME, pass_context=True, retry=retry)
+        async def run_job(context: JobContext, job_id: str) -> None:
+            try:
+                await self._run(job_id, handler)
+            except asyncio.CancelledError:
+                user = context.abort_reason() == AbortReason.USER_REQUEST
+                await asyncio.shield(self._interrupted(job_id, user_cancelled=user))
+                raise
+
+        return app
+
+    async def run(self, handler: JobHandler) -> None:
+        self._app = app = self._make_app(handler)
+        async with app.open_async():
+            sweeper = asyncio.create_task(self._sweep_loop(app), name="unigate-procrastinate-sweep")
+            try:
+                workers = [
+                    app.run_worker_async(
+                        queues=[queue],
+                        concurrency=max(1, limit),
+                        name=f"{self.worker_id}:{queue}",
+                        wait=True,
+                        install_signal_handlers=False,
+                        delete_jobs="successful",  # cleanup: finished deliveries leave no row
+                        update_heartbeat_interval=self.heartbeat_s,
+                        stalled_worker_timeout=self.stalled_after_s,
+                        fetch_job_polling_interval=self.poll_s,
+                        abort_job_polling_interval=min(self.poll_s, 1.0),
+                        shutdown_graceful_timeout=0,
+                    )
+                    for queue, limit in self.concurrency.items()
+                    if limit > 0
+                ]
+                await asyncio.gather(*workers)
+            finally:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await sweeper
+
+    async def _claim(self, job_id: str) -> Job | None:
+        now = time.time()
+
+        def do(conn: Connection) -> Job | None:
+            row = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.state.in_(("queued", "running")))
+                .values(
+                    state="running",
+                    lease_owner=self.worker_id,
+                    attempts=jobs.c.attempts + 1,
+                    started_at=func.coalesce(jobs.c.started_at, now),
+                )
+                .returning(*jobs.c)
+            ).first()
+            return Job.from_row(row) if row is not None else None
+
+        return await self.db.write(do)
+
+    async def _run(self, job_id: str, handler: JobHandler) -> None:
+        try:
+            job = await self._claim(job_id)
+        except Exception as exc:
+            raise _Transient(str(exc)) from exc
+        if job is None:  # already finished (or cancelled): a late or duplicate delivery
+            return
+        if job.cancel_requested:
+            await self._fail(job, CANCELLED_ERROR)
+            return
+        if job.attempts > self.max_attempts:
+            await self._fail(
+                job,
+                {
+                    "message": f"the job was interrupted {job.attempts - 1} times (crashes or timeouts)",
+                    "error_code": "job_interrupted",
+                },
+            )
+            return
+        try:
+            await handler(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("job %s handler crashed", job.id)
+            await self._fail(
+                job, {"message": "internal error while running the job", "error_code": "internal_error"}
+            )
+
+    async def _fail(self, job: Job, error: dict[str, Any]) -> None:
+        await self.store.complete(
+            job.id,
+            status=FAIL,
+            provider=job.provider,
+            model=job.model,
+            output=None,
+            original_response=None,
+            error=error,
+            cost=job.cost,
+        )
+
+    async def _interrupted(self, job_id: str, *, user_cancelled: bool) -> None:
+        job = await self.store.get(job_id)
+        if job is None or job.state == "done":
+            return
+        if user_cancelled or job.cancel_requested:
+            await self._fail(job, CANCELLED_ERROR)
+        else:  # shutting down: hand the job back so another worker picks it up at once
+            await self.reschedule(job_id, delay_s=0, reset_attempts=False)
+
+    async def _sweep_loop(self, app: procrastinate.App) -> None:
+        last_cleanup = 0.0
+        while True:
+            await asyncio.sleep(self.sweep_s)
+            try:
+                await self.retry_stalled(app)
+                if time.monotonic() - last_cleanup > 600:
+                    last_cleanup = time.monotonic()
+                    await self.db.write(lambda c: c.execute(_CLEANUP, {"keep_s": self.keep_finished_s}))
+            except Exception:
+                log.exception("procrastinate sweep failed")
+
+    async def retry_stalled(self, app: procrastinate.App) -> int:
+        """Re-queue the deliveries held by workers whose heartbeat stopped (kill -9, lost machine)."""
+        stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled_after_s)
+        n = 0
+        for pj in stalled:
+            assert pj.id is not None
+            log.warning("re-queuing job %s of a stalled worker", pj.queueing_lock)
+            await app.job_manager.retry_job_by_id_async(pj.id, retry_at=dt.datetime.now(dt.UTC))
+            n += 1
+        return n
+
+
+class _Transient(Exception):
+    """A failure worth retrying the whole run for (the database was unreachable)."""
