@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from unigate.api.fastlane import FastLaneMiddleware
+from unigate.api.idempotency import IdempotencyStore
 from unigate.api.openapi import get_openapi_base, with_subfeature_inputs
 from unigate.api.responses import json_response
 from unigate.api.routes import info, universal, upload
@@ -30,6 +32,16 @@ them; every answer carries its cost. Long work runs as async jobs.
 """
 
 
+async def _purge_idempotency_keys(gw: Gateway) -> None:
+    """Expired idempotency records go away hourly (a reused key also replaces its expired record)."""
+    while True:
+        try:
+            await IdempotencyStore(gw.db).purge_expired()
+        except Exception:
+            log.exception("purging expired idempotency keys failed")
+        await asyncio.sleep(3600)
+
+
 def create_app(gateway: Gateway | None = None, *, announce_first_key: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,9 +57,12 @@ def create_app(gateway: Gateway | None = None, *, announce_first_key: bool = Tru
                     "manage keys with 'unigate keys create|list|revoke'.\n",
                     flush=True,
                 )
+        purger = asyncio.create_task(_purge_idempotency_keys(gw), name="unigate-idempotency-purge")
         try:
             yield
         finally:
+            purger.cancel()
+            await asyncio.gather(purger, return_exceptions=True)
             await gw.aclose()
 
     settings = gateway.settings if gateway is not None else get_settings()
