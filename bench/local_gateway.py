@@ -162,7 +162,7 @@ def face_jpeg() -> bytes:
     try:
         from skimage import data
 
-        img = Image.fromarray(data.astronaut())
+        img = Image.fromarray(data.astronaut())  # type: ignore[no-untyped-call]
     except ImportError:  # a drawn face: the cascade may find nothing, the cost is the same
         img = Image.new("RGB", (512, 512), (200, 190, 170))
         draw = ImageDraw.Draw(img)

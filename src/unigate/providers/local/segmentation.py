@@ -93,7 +93,8 @@ def remove_background(data: bytes, mime: str) -> tuple[dict[str, Any], dict[str,
     alpha = np.clip((mask - EDGE_LOW) / (EDGE_HIGH - EDGE_LOW), 0.0, 1.0)
     rgba = np.dstack([rgb, (alpha * 255).round().astype(np.uint8)])
     buf = io.BytesIO()
-    Image.fromarray(rgba).save(buf, "PNG", optimize=False)
+    # Fastest zlib level: level 6 took 222 ms of a 290 ms call for a 512x512 cut-out (bench/local_gateway).
+    Image.fromarray(rgba).save(buf, "PNG", optimize=False, compress_level=1)
     output = {"image_b64": base64.b64encode(buf.getvalue()).decode("ascii"), "image_resource_url": None}
     raw = {
         "model": MODEL,
