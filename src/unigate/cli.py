@@ -1,4 +1,4 @@
-"""The `unigate` command: serve, worker, run, models, keys, migrate."""
+"""The `unigate` command: serve, run, models, keys, migrate."""
 
 from __future__ import annotations
 
@@ -163,46 +163,6 @@ def migrate() -> None:
 
     typer.echo("migrations applied" if asyncio.run(go()) else "schema already up to date")
 
-
-@app.command()
-def worker(
-    queue: Annotated[list[str], typer.Option("--queue", help="Queue(s) to serve: io, cpu, gpu")],
-    concurrency: Annotated[int, typer.Option(help="Jobs run at once per queue")] = 50,
-) -> None:
-    """Run job workers without HTTP (distributed mode: UNIGATE_DATABASE_URL=postgresql+psycopg://...)."""
-    import signal
-
-    from unigate.gateway import Gateway
-    from unigate.jobs.handler import JobRunner
-    from unigate.jobs.procrastinate_queue import QUEUES, ProcrastinateJobQueue
-    from unigate.settings import get_settings
-
-    bad = sorted(set(queue) - set(QUEUES))
-    if bad:
-        raise typer.BadParameter(f"unknown queue(s) {bad}; use {', '.join(QUEUES)}", param_hint="--queue")
-
-    async def go() -> None:
-        gw = Gateway(get_settings(), run_workers=False)
-        if not gw.db.is_postgres:
-            typer.echo("`unigate worker` needs UNIGATE_DATABASE_URL=postgresql+psycopg://...", err=True)
-            raise typer.Exit(2)
-        await gw.start()  # refuses an outdated schema
-        assert isinstance(gw.queue, ProcrastinateJobQueue)
-        gw.queue.concurrency = dict.fromkeys(queue, concurrency)
-        runner = JobRunner(gw.engine, gw.jobs, gw.queue, timeout_s=gw.settings.async_timeout_s)
-        task = asyncio.create_task(gw.queue.run(runner))
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):  # running jobs are handed back, then exit
-            loop.add_signal_handler(sig, task.cancel)
-        typer.echo(f"unigate worker serving {', '.join(queue)} (concurrency {concurrency})")
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
-        finally:
-            await gw.aclose()
-
-    asyncio.run(go())
 
 
 def _with_keys(fn: Any) -> Any:

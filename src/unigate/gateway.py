@@ -84,23 +84,14 @@ class Gateway:
         )
         self.result_cache = ResultCache(self.settings.cache_ttl_s)
         self.jobs = JobStore(self.db)
-        self.queue: JobQueue
-        concurrency = {"io": self.settings.io_concurrency, "cpu": self.settings.cpu_concurrency}
-        if self.db.is_postgres:  # distributed mode: Procrastinate delivers jobs to any worker
-            from unigate.jobs.procrastinate_queue import ProcrastinateJobQueue
-
-            self.queue = ProcrastinateJobQueue(
-                self.db, self.jobs, concurrency=concurrency, max_attempts=self.settings.job_max_attempts
-            )
-        else:
-            self.queue = SqliteJobQueue(
-                self.db,
-                self.jobs,
-                concurrency=concurrency,
-                lease_s=self.settings.job_lease_s,
-                heartbeat_s=self.settings.job_heartbeat_s,
-                max_attempts=self.settings.job_max_attempts,
-            )
+        self.queue: JobQueue = SqliteJobQueue(
+            self.db,
+            self.jobs,
+            concurrency={"io": self.settings.io_concurrency, "cpu": self.settings.cpu_concurrency},
+            lease_s=self.settings.job_lease_s,
+            heartbeat_s=self.settings.job_heartbeat_s,
+            max_attempts=self.settings.job_max_attempts,
+        )
         self.webhook_signer = WebhookSigner(self.settings.data_dir / "webhook_key.pem")
         self.webhooks = WebhookSender(self.db, self.webhook_signer, policy)
         self._webhook_task: asyncio.Task[None] | None = None
@@ -118,9 +109,6 @@ class Gateway:
         if self.db.is_postgres:
             # Distributed mode: several processes share the schema; `unigate migrate` owns it.
             await asyncio.to_thread(check_current, self.db)
-            from unigate.jobs.procrastinate_queue import check_schema
-
-            await asyncio.to_thread(check_schema, self.db)
         else:
             await upgrade(self.db)
         await self.db.start()

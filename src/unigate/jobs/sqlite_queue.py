@@ -29,21 +29,21 @@ log = logging.getLogger(__name__)
 
 _INSERT_JOB = jobs.insert()
 # Due jobs of a queue, and running jobs whose lease expired (their worker died): one statement.
+_CLAIMABLE = or_(
+    and_(jobs.c.state == "queued", jobs.c.run_at <= bindparam("b_now")),
+    and_(jobs.c.state == "running", jobs.c.lease_until < bindparam("b_now")),
+)
 _DUE = (
     select(jobs.c.id)
-    .where(
-        jobs.c.queue == bindparam("b_queue"),
-        or_(
-            and_(jobs.c.state == "queued", jobs.c.run_at <= bindparam("b_now")),
-            and_(jobs.c.state == "running", jobs.c.lease_until < bindparam("b_now")),
-        ),
-    )
+    .where(jobs.c.queue == bindparam("b_queue"), _CLAIMABLE)
     .order_by(jobs.c.run_at)
     .limit(bindparam("b_limit"))
 )
 _CLAIM = (
     update(jobs)
-    .where(jobs.c.id.in_(_DUE.scalar_subquery()))
+    # The condition again on the outer statement: on a database with concurrent writers
+    # (PostgreSQL), a row another claimer took meanwhile is re-checked and skipped, not taken twice.
+    .where(jobs.c.id.in_(_DUE.scalar_subquery()), _CLAIMABLE)
     .values(
         state="running",
         lease_owner=bindparam("b_owner"),
