@@ -45,4 +45,6 @@ class UrlSigner:
     def valid(self, file_id: str, expires: int, signature: str, now: float | None = None) -> bool:
         if expires < (time.time() if now is None else now):
             return False
+        if not signature.isascii():  # compare_digest refuses non-ASCII str; such a value is wrong anyway
+            return False
         return hmac.compare_digest(self._signature(file_id, expires), signature)

@@ -27,7 +27,11 @@ async def info(request: Request) -> Response:
     )
 
 
-@router.get("/{feature}", summary="The subfeatures of one feature")
+@router.get(
+    "/{feature}",
+    summary="The subfeatures of one feature",
+    responses={404: {"description": "Unknown feature"}},
+)
 async def feature_info(feature: str, request: Request) -> Response:
     features = {s.feature for s in all_subfeatures()}
     if feature not in features:
@@ -37,7 +41,11 @@ async def feature_info(feature: str, request: Request) -> Response:
     )
 
 
-@router.get("/{feature}/{subfeature}", summary="One subfeature: providers, models, input and output schemas")
+@router.get(
+    "/{feature}/{subfeature}",
+    summary="One subfeature: providers, models, input and output schemas",
+    responses={404: {"description": "Unknown feature or subfeature"}},
+)
 async def one_subfeature(feature: str, subfeature: str, request: Request) -> Response:
     sub = get_subfeature(feature, subfeature)
     if sub is None:

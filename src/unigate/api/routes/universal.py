@@ -54,7 +54,12 @@ def _str_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}
 
 
-@router.get("/async", response_model=JobList, summary="List your async jobs (newest first)")
+@router.get(
+    "/async",
+    response_model=JobList,
+    responses={401: {"description": "Missing or invalid API key"}},
+    summary="List your async jobs (newest first)",
+)
 async def list_async_jobs(
     key: CurrentKey,
     request: Request,
@@ -104,13 +109,22 @@ def _decode_cursor(cursor: str) -> tuple[float, str]:
         ts, _, job_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         return float(ts), job_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise HTTPException(422, "invalid cursor: pass next_cursor from the previous page") from None
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["query", "cursor"],
+                    "msg": "invalid cursor: pass next_cursor from the previous page",
+                    "type": "invalid_cursor",
+                }
+            ],
+        ) from None
 
 
 @router.get(
     "/async/{public_id}/webhooks",
     summary="Delivery attempts of the job's completion webhook",
-    responses={404: {"description": "Unknown job"}},
+    responses={401: {"description": "Missing or invalid API key"}, 404: {"description": "Unknown job"}},
 )
 async def job_webhook_deliveries(public_id: str, key: CurrentKey, request: Request) -> Response:
     gw = _gateway(request)

@@ -54,7 +54,12 @@ async def upload_file(
     return json_response(record.public())
 
 
-@router.post("/delete", response_model=DeleteFilesResponse, summary="Delete your uploaded files")
+@router.post(
+    "/delete",
+    response_model=DeleteFilesResponse,
+    responses={401: {"description": "Missing or invalid API key"}},
+    summary="Delete your uploaded files",
+)
 async def delete_files(body: DeleteFilesRequest, key: CurrentKey, request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     count = await gw.files.delete(key.id, body.file_ids)
