@@ -127,6 +127,12 @@ async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="load the same server this many times (RSS after each: leak or plateau)",
+    )
     args = ap.parse_args()
 
     port = _free_port()
@@ -149,15 +155,19 @@ async def main() -> None:
         await _wait_ready(base, proc)
         await asyncio.sleep(1.0)
         rss_start = _rss_mb(proc.pid)
-        t0 = time.monotonic()
-        stop = t0 + args.seconds
-        await asyncio.wait_for(
-            asyncio.gather(*(client(n, base, stop, stats) for n in range(args.clients))),
-            timeout=args.seconds + 60,
-        )
-        elapsed = time.monotonic() - t0
-        drained = await drain(base)
-        rss_end = _rss_mb(proc.pid)
+        rss_rounds: list[float] = []
+        elapsed = 0.0
+        for _ in range(args.rounds):
+            t0 = time.monotonic()
+            stop = t0 + args.seconds
+            await asyncio.wait_for(
+                asyncio.gather(*(client(n, base, stop, stats) for n in range(args.clients))),
+                timeout=args.seconds + 60,
+            )
+            elapsed += time.monotonic() - t0
+            drained = await drain(base)
+            rss_rounds.append(round(_rss_mb(proc.pid), 1))
+        rss_end = rss_rounds[-1]
     finally:
         proc.terminate()
         proc.wait(15)
@@ -178,7 +188,7 @@ async def main() -> None:
         "server_log_tracebacks": tracebacks,
         "jobs_submitted": len(stats.submitted),
         "jobs": drained,
-        "rss_mb": {"start": round(rss_start, 1), "end": round(rss_end, 1)},
+        "rss_mb": {"start": round(rss_start, 1), "after_each_round": rss_rounds, "end": round(rss_end, 1)},
         "latency_ms": {
             kind: {"p50": round(_pct(v, 0.5), 1), "p99": round(_pct(v, 0.99), 1)}
             for kind, v in stats.lat.items()
