@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -113,6 +112,7 @@ class ProcrastinateJobQueue(JobQueue):
         sweep_s: float = 10.0,
         poll_s: float = 5.0,
         keep_finished_s: float = 24 * 3600.0,
+        stop_timeout_s: float = 5.0,
     ) -> None:
         self.db = db
         self.store = store
@@ -123,6 +123,7 @@ class ProcrastinateJobQueue(JobQueue):
         self.sweep_s = sweep_s
         self.poll_s = poll_s
         self.keep_finished_s = keep_finished_s
+        self.stop_timeout_s = stop_timeout_s
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._app: procrastinate.App | None = None
 
@@ -248,32 +249,50 @@ class ProcrastinateJobQueue(JobQueue):
         return app
 
     async def run(self, handler: JobHandler) -> None:
+        """Run one Procrastinate worker per queue until cancelled; then stop them gracefully.
+
+        Stopping uses Procrastinate's own API (`Worker.stop()`): each worker stops fetching,
+        aborts its running jobs (which hands them back, see `_interrupted`) and unregisters. That
+        is bounded by `stop_timeout_s`; a worker still busy after it is cancelled outright, so a
+        cancelled `run` always returns and never leaves tasks behind on the event loop.
+        """
+        from procrastinate.worker import Worker
+
         self._app = app = self._make_app(handler)
         async with app.open_async():
+            app.perform_import_paths()  # type: ignore[no-untyped-call]
+            workers = [
+                Worker(
+                    app=app,
+                    queues=[queue],
+                    concurrency=max(1, limit),
+                    name=f"{self.worker_id}:{queue}",
+                    wait=True,
+                    install_signal_handlers=False,
+                    delete_jobs="successful",  # cleanup: finished deliveries leave no row
+                    update_heartbeat_interval=self.heartbeat_s,
+                    stalled_worker_timeout=self.stalled_after_s,
+                    fetch_job_polling_interval=self.poll_s,
+                    abort_job_polling_interval=min(self.poll_s, 1.0),
+                    shutdown_graceful_timeout=0,
+                    # No LISTEN connection: its task can outlive cancellation (psycopg's notifies()
+                    # generator) and hang the event loop's shutdown; polling every poll_s instead.
+                    listen_notify=False,
+                )
+                for queue, limit in self.concurrency.items()
+                if limit > 0
+            ]
+            tasks = [asyncio.create_task(w.run(), name=f"procrastinate-worker-{w.queues}") for w in workers]  # type: ignore[no-untyped-call]
             sweeper = asyncio.create_task(self._sweep_loop(app), name="unigate-procrastinate-sweep")
             try:
-                workers = [
-                    app.run_worker_async(
-                        queues=[queue],
-                        concurrency=max(1, limit),
-                        name=f"{self.worker_id}:{queue}",
-                        wait=True,
-                        install_signal_handlers=False,
-                        delete_jobs="successful",  # cleanup: finished deliveries leave no row
-                        update_heartbeat_interval=self.heartbeat_s,
-                        stalled_worker_timeout=self.stalled_after_s,
-                        fetch_job_polling_interval=self.poll_s,
-                        abort_job_polling_interval=min(self.poll_s, 1.0),
-                        shutdown_graceful_timeout=0,
-                    )
-                    for queue, limit in self.concurrency.items()
-                    if limit > 0
-                ]
-                await asyncio.gather(*workers)
+                # Normally forever; returns early only when a worker dies (its error is re-raised).
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+                for task in done:
+                    task.result()
             finally:
                 sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await sweeper
+                await _stop_workers(workers, tasks, self.stop_timeout_s)
+                await _stop_tasks([*tasks, sweeper], 0.0)
 
     async def _claim(self, job_id: str) -> Job | None:
         now = time.time()
@@ -366,6 +385,39 @@ class ProcrastinateJobQueue(JobQueue):
             await app.job_manager.retry_job_by_id_async(pj.id, retry_at=dt.datetime.now(dt.UTC))
             n += 1
         return n
+
+
+async def _stop_workers(workers: list[Any], tasks: list[asyncio.Task[Any]], timeout_s: float) -> None:
+    """Ask the workers to stop (Procrastinate's graceful stop) until they have, for `timeout_s`.
+
+    `stop()` is repeated: a worker whose task had not started yet when first asked clears a stop
+    request at the start of its `run()`, so one call alone can be lost.
+    """
+    deadline = time.monotonic() + timeout_s
+    pending = {t for t in tasks if not t.done()}
+    while pending and time.monotonic() < deadline:
+        for w in workers:
+            w.stop()
+        _, pending = await asyncio.wait(pending, timeout=0.1)
+
+
+async def _stop_tasks(tasks: list[asyncio.Task[Any]], timeout_s: float) -> None:
+    """Wait up to `timeout_s` for tasks asked to stop, then cancel the rest (and wait 1 s more).
+
+    Safe to call from a `finally` that runs because the caller was cancelled: the waits here are
+    new awaits, and a second cancellation only cuts them short.
+    """
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=timeout_s)
+    if pending:
+        log.warning("%d queue task(s) still running %g s after stop; cancelling", len(pending), timeout_s)
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=1.0)
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
 
 
 class _Transient(Exception):

@@ -35,7 +35,11 @@ class UploadResponse(BaseModel):
 @router.post(
     "",
     response_model=UploadResponse,
-    responses={413: {"description": "File larger than the server's limit"}, 401: {"description": "Bad key"}},
+    responses={
+        400: {"description": "Malformed multipart body"},
+        401: {"description": "Bad key"},
+        413: {"description": "File larger than the server's limit"},
+    },
     summary="Upload a file to use as input",
 )
 async def upload_file(
