@@ -36,7 +36,7 @@ from unigate.db.database import Database
 from unigate.db.tables import jobs
 from unigate.jobs.queue import CancelResult, JobHandler, JobQueue, NewJob
 from unigate.jobs.sqlite_queue import CANCELLED_ERROR
-from unigate.jobs.store import FAIL, PROCESSING, Job, JobStore
+from unigate.jobs.store import FAIL, PROCESSING, Job, JobStore, requeue_values
 
 if TYPE_CHECKING:
     import procrastinate
@@ -175,18 +175,7 @@ class ProcrastinateJobQueue(JobQueue):
         provider_state: dict[str, Any] | None = None,
         reset_attempts: bool = True,
     ) -> bool:
-        values: dict[str, Any] = {
-            "state": "queued",
-            "run_at": time.time() + max(0.0, delay_s),
-            "lease_owner": None,
-            "lease_until": None,
-        }
-        if provider_job_id is not None:
-            values["provider_job_id"] = provider_job_id
-        if provider_state is not None:
-            values["provider_state"] = provider_state
-        if reset_attempts:
-            values["attempts"] = 0
+        values = requeue_values(delay_s, provider_job_id, provider_state, reset_attempts)
 
         def do(conn: Connection) -> bool:
             queue = conn.execute(

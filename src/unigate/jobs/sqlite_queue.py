@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from unigate.db.database import Database
 from unigate.db.tables import jobs
 from unigate.jobs.queue import CancelResult, JobHandler, JobQueue, NewJob
-from unigate.jobs.store import FAIL, PROCESSING, Job, JobStore
+from unigate.jobs.store import FAIL, PROCESSING, Job, JobStore, requeue_values
 
 log = logging.getLogger(__name__)
 
@@ -124,18 +124,7 @@ class SqliteJobQueue(JobQueue):
         provider_state: dict[str, Any] | None = None,
         reset_attempts: bool = True,
     ) -> bool:
-        values: dict[str, Any] = {
-            "state": "queued",
-            "run_at": time.time() + max(0.0, delay_s),
-            "lease_owner": None,
-            "lease_until": None,
-        }
-        if provider_job_id is not None:
-            values["provider_job_id"] = provider_job_id
-        if provider_state is not None:
-            values["provider_state"] = provider_state
-        if reset_attempts:
-            values["attempts"] = 0
+        values = requeue_values(delay_s, provider_job_id, provider_state, reset_attempts)
 
         def do(conn: Connection) -> int:
             res = conn.execute(

@@ -163,3 +163,22 @@ class JobStore:
             return int(conn.execute(_COMPLETE, params).rowcount)
 
         return await self.db.write(do) == 1
+
+
+def requeue_values(
+    delay_s: float, provider_job_id: str | None, provider_state: dict[str, Any] | None, reset_attempts: bool
+) -> dict[str, Any]:
+    """Column values that hand a running job back to the queue, due in `delay_s` (any backend)."""
+    values: dict[str, Any] = {
+        "state": "queued",
+        "run_at": time.time() + max(0.0, delay_s),
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if provider_job_id is not None:
+        values["provider_job_id"] = provider_job_id
+    if provider_state is not None:
+        values["provider_state"] = provider_state
+    if reset_attempts:
+        values["attempts"] = 0
+    return values
