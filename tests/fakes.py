@@ -92,6 +92,16 @@ class FakeProvider:
 
     async def launch(self, inp: Any, ctx: CallContext) -> Launched:
         await self._behave(ctx, "launch")
+        if vendor := ctx.provider_params.get("vendor"):  # a loopback vendor (tests/fakevendor.py)
+            async with ctx.http.post(
+                f"{vendor}/jobs",
+                json={"client_token": ctx.launch_token, "polls": ctx.provider_params["polls"]},
+            ) as r:
+                r.raise_for_status()
+                body = await r.json()
+            return Launched(
+                str(body["id"]), float(ctx.provider_params.get("retry_after", 0.05)), {"polls": 0}
+            )
         job_id = f"{self.name}-job-{next(self._ids)}"
         self.launches.append(job_id)
         return Launched(
@@ -100,6 +110,13 @@ class FakeProvider:
 
     async def poll(self, provider_job_id: str, ctx: CallContext) -> Pending | ProviderResult:
         self.calls["poll"] += 1
+        if vendor := ctx.provider_params.get("vendor"):
+            async with ctx.http.get(f"{vendor}/jobs/{provider_job_id}") as r:
+                r.raise_for_status()
+                status = await r.json()
+            if status["status"] != "done":
+                return Pending(retry_after=float(ctx.provider_params.get("retry_after", 0.05)))
+            ctx.job_state = {"polls": int(ctx.provider_params["polls"]) - 1}
         polls = int(ctx.job_state.get("polls", 0)) + 1
         if polls < int(ctx.provider_params.get("polls", 2)):
             return Pending(

@@ -58,14 +58,24 @@ def run_cli(
 class ServerProcess:
     """`unigate serve --port N` as a child process; always call `stop()` (e.g. in `finally`)."""
 
-    def __init__(self, data_dir: Path, env: Mapping[str, str], log_path: Path) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        env: Mapping[str, str],
+        log_path: Path,
+        *,
+        args: tuple[str, ...] = ("serve",),
+    ) -> None:
+        """`args`: the command (`serve` gets `--host/--port` added; e.g. ("serve", "--no-workers"),
+        or ("worker", "--queue", "io") for a process without a port)."""
         self.data_dir = data_dir
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._log = log_path.open("ab")
+        command = [*args, "--host", "127.0.0.1", "--port", str(self.port)] if args[0] == "serve" else [*args]
         self.proc = subprocess.Popen(
-            [str(UNIGATE), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [str(UNIGATE), *command],
             env=dict(env),
             cwd=str(data_dir.parent),
             stdout=self._log,

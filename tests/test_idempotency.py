@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
 from typing import Any
 
 from tests.conftest import Api
@@ -90,3 +92,67 @@ async def test_expired_keys_are_reusable(api_both: Api, fakes: tuple[FakeProvide
     await _post(api_both, EMBED, "old")
     r = await _post(api_both, {**EMBED, "input": {"texts": ["new"]}}, "old")
     assert r.status_code == 200 and fakes[0].calls["embeddings"] == 2
+
+
+# ---- a process that died between claiming a key and recording its answer -----------------------
+
+
+async def _dead_claim(api: Api, endpoint: str, body: dict[str, Any], key: str, *, age_s: float) -> Any:
+    """What a killed process leaves: the key claimed `processing` (with the job id it was to use)."""
+    from sqlalchemy import update
+
+    from unigate.api.bodies import UniversalAIAsyncRequest, UniversalAIRequest
+    from unigate.api.idempotency import IdempotencyStore, request_hash
+    from unigate.db.tables import idempotency_keys
+
+    owner = await api.gateway.keys.authenticate(api.key)
+    assert owner is not None
+    model = UniversalAIAsyncRequest if endpoint == "async" else UniversalAIRequest
+    digest = request_hash(endpoint, model.model_validate(body))
+    job_id = str(uuid.uuid4()) if endpoint == "async" else None
+    store = IdempotencyStore(api.gateway.db)
+    assert await store.claim(owner.id, key, digest, 3600.0, job_id) is None
+    when = time.time() - age_s
+    await api.gateway.db.write(
+        lambda c: c.execute(
+            update(idempotency_keys).where(idempotency_keys.c.key == key).values(created_at=when)
+        )
+    )
+    return owner.id, job_id
+
+
+async def test_async_job_committed_before_a_crash_is_found_by_the_retry(api_both: Api) -> None:
+    body = {"model": "text/embeddings/fake", "input": {"texts": ["c"]}}
+    owner, job_id = await _dead_claim(api_both, "async", body, "crash-1", age_s=1.0)
+    # The dead process had committed its job under the pre-assigned id.
+    await api_both.gateway.submit(owner, model=body["model"], input=body["input"], job_id=job_id)
+    r = await _post(api_both, body, "crash-1", "/v3/universal-ai/async")
+    assert r.status_code == 202, r.text
+    assert r.json()["public_id"] == job_id and r.headers["idempotent-replayed"] == "true"
+    jobs = (await api_both.get("/v3/universal-ai/async")).json()["items"]
+    assert [j["public_id"] for j in jobs] == [job_id]  # one job, not two
+
+
+async def test_async_claim_of_a_dead_process_is_taken_over_once_stale(api_both: Api) -> None:
+    body = {"model": "text/embeddings/fake", "input": {"texts": ["d"]}}
+    await _dead_claim(api_both, "async", body, "crash-2", age_s=1.0)
+    r = await _post(api_both, body, "crash-2", "/v3/universal-ai/async")
+    assert r.status_code == 409  # it may still be running somewhere
+    _, stale_id = await _dead_claim(api_both, "async", body, "crash-3", age_s=30.0)
+    r = await _post(api_both, body, "crash-3", "/v3/universal-ai/async")
+    assert r.status_code == 202, r.text
+    assert r.json()["public_id"] == stale_id  # the id the claim recorded: a late commit would clash
+    again = await _post(api_both, body, "crash-3", "/v3/universal-ai/async")
+    assert again.json()["public_id"] == stale_id and again.headers["idempotent-replayed"] == "true"
+
+
+async def test_sync_claim_of_a_dead_process_is_taken_over_after_the_sync_timeout(
+    api_both: Api, fakes: tuple[FakeProvider, FakeProvider]
+) -> None:
+    await _dead_claim(api_both, "sync", EMBED, "crash-4", age_s=10.0)
+    assert (await _post(api_both, EMBED, "crash-4")).status_code == 409
+    stale = api_both.gateway.settings.default_timeout_s + 31.0
+    await _dead_claim(api_both, "sync", EMBED, "crash-5", age_s=stale)
+    r = await _post(api_both, EMBED, "crash-5")
+    assert r.status_code == 200 and r.json()["status"] == "success"
+    assert fakes[0].calls["embeddings"] == 1

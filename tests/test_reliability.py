@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from unigate.engine.breaker import BreakerConfig, Breakers, CircuitOpen
+from unigate.engine.breaker import BUCKETS, BreakerConfig, Breakers, CircuitOpen
 from unigate.engine.retry import RetryPolicy, may_retry
 from unigate.engine.timeouts import call_timeout
 from unigate.providers.errors import (
@@ -89,3 +89,39 @@ def test_disabled_breaker_never_refuses() -> None:
     circuit = Breakers(BreakerConfig(enabled=False, failure_threshold=1)).get("p", "m")
     circuit.record(False)
     circuit.before_call()
+
+
+def test_breaker_memory_is_bounded_whatever_the_call_rate() -> None:
+    """Outcomes are counted per slice of the window, not kept one per call: 200,000 calls within
+    one window hold at most BUCKETS + 1 slices, and the counts stay exact."""
+    clock = Clock()
+    cfg = BreakerConfig(failure_threshold=10**9, failure_rate=0.9, min_calls=10, window_s=60)
+    circuit = Breakers(cfg, clock).get("p", "m")
+    for i in range(200_000):
+        clock.t += 0.0003  # about 3,300 calls per second, for a minute
+        circuit.record(i % 10 != 0)
+    assert len(circuit._buckets) <= BUCKETS + 1
+    assert circuit.failures == 20_000 and circuit.state == "closed"
+    clock.t += 30  # half the window later: the first half's outcomes are gone
+    assert 9_000 <= circuit.failures <= 11_000 and len(circuit._buckets) <= BUCKETS + 1
+    clock.t += 61
+    assert circuit.failures == 0 and not circuit._buckets
+
+
+def test_breaker_never_forgets_an_outcome_inside_the_window() -> None:
+    clock = Clock()
+    clock.t = 1000.15  # near the end of a slice (window_s / BUCKETS wide)
+    circuit = Breakers(BreakerConfig(failure_threshold=3, window_s=10), clock).get("p", "m")
+    circuit.record(False)
+    clock.t += 5
+    circuit.record(False)
+    clock.t += 4.99  # the first failure is 9.99 s old: still inside the window
+    circuit.record(False)
+    assert circuit.state == "open"
+
+    later = Breakers(BreakerConfig(failure_threshold=3, window_s=10), clock).get("p", "m")
+    for _ in range(3):
+        later.record(False)
+        clock.t += 5.2  # never three failures within 10 s
+        later.record(True)
+    assert later.state == "closed" and later.failures == 1

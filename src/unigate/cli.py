@@ -1,4 +1,4 @@
-"""The `unigate` command: serve, run, models, keys, migrate."""
+"""The `unigate` command: serve, worker, run, models, keys, migrate."""
 
 from __future__ import annotations
 
@@ -47,6 +47,66 @@ def serve(
         http="httptools",
         access_log=False,
     )
+
+
+QUEUE_NAMES = ("io", "cpu", "gpu")
+
+
+@app.command()
+def worker(
+    queue: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--queue", "-q", help="A queue to serve: io, cpu or gpu (repeat; default: all three)"),
+    ] = None,
+    concurrency: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            min=1,
+            help="Jobs run at once per queue (default: UNIGATE_IO/CPU/GPU_CONCURRENCY)",
+        ),
+    ] = None,
+) -> None:
+    """Run job workers without the HTTP server (as many processes, on as many machines, as needed).
+
+    Stops gracefully on SIGTERM or Ctrl-C: running jobs are handed back to the queue.
+    """
+    from unigate.settings import get_settings
+
+    queues = list(dict.fromkeys(queue or QUEUE_NAMES))
+    unknown = [q for q in queues if q not in QUEUE_NAMES]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown queue {unknown[0]!r}: choose from io, cpu, gpu", param_hint="--queue"
+        )
+    settings = get_settings()
+    defaults = {
+        "io": settings.io_concurrency,
+        "cpu": settings.cpu_concurrency,
+        "gpu": settings.gpu_concurrency,
+    }
+    limits = {q: concurrency or defaults[q] for q in queues}
+    asyncio.run(_run_worker(settings, limits))
+
+
+async def _run_worker(settings: Any, limits: dict[str, int]) -> None:
+    import signal
+
+    from unigate.gateway import Gateway
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    gateway = Gateway(settings, run_workers=True, concurrency=limits)
+    await gateway.start()
+    served = ", ".join(f"{q} ({n} at once)" for q, n in limits.items())
+    typer.echo(f"unigate worker serving {served}", err=False)
+    sys.stdout.flush()
+    try:
+        await stop.wait()
+    finally:
+        await gateway.aclose()
+    typer.echo("unigate worker stopped")
 
 
 @app.command()
@@ -162,7 +222,6 @@ def migrate() -> None:
             await db.close()
 
     typer.echo("migrations applied" if asyncio.run(go()) else "schema already up to date")
-
 
 
 def _with_keys(fn: Any) -> Any:

@@ -39,7 +39,7 @@ T = TypeVar("T")
 
 LIBRARY_KEY_NAME = "__library__"
 STOP_TIMEOUT_S = 10.0  # the most `aclose` waits for the job runner (and its worker) to stop
-PROCRASTINATE_WIRED = False  # see _make_queue
+PROCRASTINATE_WIRED = True  # see _make_queue
 
 
 class Gateway:
@@ -57,7 +57,7 @@ class Gateway:
         run_workers: bool = True,
         concurrency: Mapping[str, int] | None = None,
     ) -> None:
-        """`concurrency`: jobs run at once per queue (default: io and cpu from the settings);
+        """`concurrency`: jobs run at once per queue (default: io, cpu and gpu from the settings);
         `unigate worker --queue` passes only the queues that process serves."""
         self.settings = settings or get_settings()
         self.registry = registry or default_registry(tuple(self.settings.extra_providers))
@@ -92,7 +92,11 @@ class Gateway:
         self.queue: JobQueue = self._make_queue(
             dict(concurrency)
             if concurrency is not None
-            else {"io": self.settings.io_concurrency, "cpu": self.settings.cpu_concurrency}
+            else {
+                "io": self.settings.io_concurrency,
+                "cpu": self.settings.cpu_concurrency,
+                "gpu": self.settings.gpu_concurrency,
+            }
         )
         self.webhook_signer = WebhookSigner(self.settings.data_dir / "webhook_key.pem")
         self.webhooks = WebhookSender(self.db, self.webhook_signer, policy)
@@ -104,10 +108,9 @@ class Gateway:
         self._loop_thread: _LoopThread | None = None
 
     def _make_queue(self, concurrency: dict[str, int]) -> JobQueue:
-        if self.db.is_postgres and PROCRASTINATE_WIRED:  # pragma: no cover
-            # NOT WIRED YET: with ProcrastinateJobQueue in-process, tests/test_postgres_api.py still
-            # hangs in the event loop's final task cancellation (see the report); PostgreSQL keeps
-            # the table-as-queue backend until that is found.
+        if self.db.is_postgres:
+            # Distributed mode: Procrastinate delivers the jobs (any number of worker processes on
+            # any machines); the job table stays the record of each job.
             from unigate.jobs.procrastinate_queue import ProcrastinateJobQueue
 
             return ProcrastinateJobQueue(
@@ -137,6 +140,9 @@ class Gateway:
         if self.db.is_postgres:
             # Distributed mode: several processes share the schema; `unigate migrate` owns it.
             await asyncio.to_thread(check_current, self.db)
+            from unigate.jobs.procrastinate_queue import check_schema
+
+            await asyncio.to_thread(check_schema, self.db)
         else:
             await upgrade(self.db)
         await self.db.start()
@@ -288,8 +294,10 @@ class Gateway:
         show_original_response: bool = False,
         webhook_receiver: str | None = None,
         user_webhook_parameters: Any = None,
+        job_id: str | None = None,
     ) -> Job:
-        """Validate and enqueue an async job; the row is committed when this returns."""
+        """Validate and enqueue an async job; the row is committed when this returns. `job_id`:
+        an id chosen beforehand (an idempotent submission records it before the job exists)."""
         prepared = await self.engine.prepare(
             model=model,
             input=input,
@@ -306,7 +314,7 @@ class Gateway:
                 raise RequestError.field(("body", "webhook_receiver"), str(exc), "url_refused") from None
         primary = prepared.routes[0]
         new = NewJob(
-            id=str(uuid.uuid4()),
+            id=job_id or str(uuid.uuid4()),
             owner_key_id=owner_id,
             feature=prepared.sub.feature,
             subfeature=prepared.sub.name,
@@ -319,7 +327,7 @@ class Gateway:
                 "fallbacks": list(fallbacks),
                 "show_original_response": show_original_response,
             },
-            queue="cpu" if primary.offer.compute != "io" else "io",
+            queue=primary.offer.compute,  # the `io`, `cpu` or `gpu` queue
             created_at=time.time(),
             webhook_receiver=webhook_receiver,
             user_webhook_parameters=user_webhook_parameters,

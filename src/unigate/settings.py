@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     job_poll_interval_s: float = 0.05
     io_concurrency: int = 200
     cpu_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    gpu_concurrency: int = Field(1, description="Jobs of the `gpu` queue run at once per worker process.")
     job_max_attempts: int = 3
     jobs_page_size_max: int = 100
 
@@ -68,10 +69,12 @@ class Settings(BaseSettings):
     retry_max_attempts: int = Field(3, ge=1, description="Calls per route for transient failures.")
     retry_base_s: float = Field(0.25, description="First backoff step; doubles per attempt (full jitter).")
     retry_max_backoff_s: float = Field(8.0, description="Cap of one backoff wait (Retry-After may exceed).")
-    call_timeouts_s: dict[str, float] = Field(
+    call_timeouts_s: dict[str, float | dict[str, float]] = Field(
         default_factory=dict,
-        description='Per-call timeouts, JSON: {"audio/text_to_speech": 60, "openai": 30, '
-        '"text/embeddings/openai/text-embedding-3-small": 10}; defaults by modality.',
+        description="Per-call timeouts (connect, read, total), JSON keyed by "
+        "feature/subfeature/provider/model, feature/subfeature/provider, provider, feature/subfeature, "
+        'feature or "*"; a number is the total: {"openai": {"connect": 3, "read": 30}, '
+        '"audio/text_to_speech": 90, "text/embeddings/openai": {"read": 5}}; defaults by modality.',
     )
     breaker_enabled: bool = True
     breaker_failure_threshold: int = Field(5, description="Transient failures in the window that open it.")
@@ -87,6 +90,15 @@ class Settings(BaseSettings):
         None, description="API key ids allowed to use the result cache (None: every key may opt in)."
     )
     cache_shared: bool = Field(False, description="Share cached results across API keys.")
+
+    @field_validator("call_timeouts_s")
+    @classmethod
+    def _check_call_timeouts(
+        cls, value: dict[str, float | dict[str, float]]
+    ) -> dict[str, float | dict[str, float]]:
+        from unigate.engine.timeouts import check_overrides
+
+        return check_overrides(value)
 
     @property
     def resolved_database_url(self) -> str:

@@ -6,6 +6,11 @@ API key), so concurrent duplicates cannot both run: the loser gets 409 until the
 A replay with the same body returns the stored sync envelope, or the same async job as it is now;
 the same key with another body is a 422. A sync answer is kept only when it succeeded: after a
 failure the key is released, so the client may retry with it.
+
+Crashes: a process killed between the claim and its end leaves the key `processing`. An async claim
+carries the job id it will use, so a later request finds out whether the job was committed (then
+it is that job) or not; a claim older than `stale_after_s` whose work never landed is taken over
+(compare-and-set on its `created_at`), so the client's retry is served instead of a 409 forever.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +58,7 @@ class Claimed:
     response_status: int | None
     response: Any
     job_id: str | None
+    created_at: float
 
 
 class IdempotencyStore:
@@ -61,14 +68,17 @@ class IdempotencyStore:
     def _where(self, owner: str, key: str) -> Any:
         return and_(t.c.owner_key_id == owner, t.c.key == key)
 
-    async def claim(self, owner: str, key: str, digest: str, ttl_s: float) -> Claimed | None:
-        """Claim the key (None), or return the live row that already holds it."""
+    async def claim(
+        self, owner: str, key: str, digest: str, ttl_s: float, job_id: str | None = None
+    ) -> Claimed | None:
+        """Claim the key (None), or return the live row that already holds it. `job_id`: the id
+        the async job will have, recorded with the claim (see the module's note on crashes)."""
         now = time.time()
 
         def run(conn: Connection) -> Claimed | None:
             row = conn.execute(select(t).where(self._where(owner, key))).first()
             if row is not None and row.expires_at > now:
-                return Claimed(row.request_hash, row.status, row.response_status, row.response, row.job_id)
+                return _claimed(row)
             if row is not None:  # expired: the key is free again
                 conn.execute(delete(t).where(self._where(owner, key)))
             conn.execute(
@@ -77,6 +87,7 @@ class IdempotencyStore:
                     key=key,
                     request_hash=digest,
                     status="processing",
+                    job_id=job_id,
                     created_at=now,
                     expires_at=now + ttl_s,
                 )
@@ -89,7 +100,21 @@ class IdempotencyStore:
             row = await self.db.read(lambda c: c.execute(select(t).where(self._where(owner, key))).first())
             if row is None:
                 raise
-            return Claimed(row.request_hash, row.status, row.response_status, row.response, row.job_id)
+            return _claimed(row)
+
+    async def take_over(self, owner: str, key: str, held: Claimed) -> bool:
+        """Take a stale `processing` claim (its process died); False when another request did."""
+        now = time.time()
+
+        def run(conn: Connection) -> bool:
+            res = conn.execute(
+                update(t)
+                .where(self._where(owner, key), t.c.status == "processing", t.c.created_at == held.created_at)
+                .values(created_at=now)
+            )
+            return bool(res.rowcount)
+
+        return await self.db.write(run)
 
     async def finish(self, owner: str, key: str, status: int, response: Any, job_id: str | None) -> None:
         values = {"status": "done", "response_status": status, "response": response, "job_id": job_id}
@@ -103,9 +128,24 @@ class IdempotencyStore:
         await self.db.write(lambda c: c.execute(delete(t).where(t.c.expires_at <= now)))
 
 
-# What runs under a claimed key: the answer, the job id (async), and whether to keep the answer.
-Run = Callable[[], Awaitable[tuple[Answer, str | None, bool]]]
+async def _held(store: IdempotencyStore, owner: str, key: str) -> Claimed:
+    row = await store.db.read(lambda c: c.execute(select(t).where(store._where(owner, key))).first())
+    assert row is not None
+    return _claimed(row)
+
+
+def _claimed(row: Any) -> Claimed:
+    return Claimed(
+        row.request_hash, row.status, row.response_status, row.response, row.job_id, row.created_at
+    )
+
+
+# What runs under a claimed key, given the job id to use (async; None for sync): the answer, the
+# job id, and whether to keep the answer.
+Run = Callable[[str | None], Awaitable[tuple[Answer, str | None, bool]]]
 Replay = Callable[[Claimed], Awaitable[Answer]]
+# Async only: whether the job with this id was committed.
+Committed = Callable[[str], Awaitable[bool]]
 
 
 async def idempotent(
@@ -117,10 +157,15 @@ async def idempotent(
     ttl_s: float,
     run: Run,
     replay: Replay,
+    *,
+    stale_after_s: float,
+    committed: Committed | None = None,
 ) -> Answer:
+    """`committed` is given for async submissions (their claims carry the job id); a claim still
+    `processing` after `stale_after_s` belonged to a process that died and may be taken over."""
     key = header(raw_headers, b"idempotency-key")
     if key is None:
-        return (await run())[0]
+        return (await run(None))[0]
     key = key.strip()
     if not key or len(key) > MAX_KEY_LEN:
         raise RequestError.field(
@@ -130,7 +175,8 @@ async def idempotent(
         )
     digest = request_hash(endpoint, body)
     store = IdempotencyStore(db)
-    held = await store.claim(owner, key, digest, ttl_s)
+    job_id = str(uuid.uuid4()) if committed is not None else None
+    held = await store.claim(owner, key, digest, ttl_s, job_id)
     echo = [(b"idempotency-key", key.encode("latin-1"))]
     if held is not None:
         if held.request_hash != digest:
@@ -140,18 +186,34 @@ async def idempotent(
                 "use a new key for a new request",
                 "idempotency_key_reused",
             )
-        if held.status != "done":
-            raise RequestError(
-                409,
-                "a request with this Idempotency-Key is still running; retry after it ends",
-                "idempotency_key_in_progress",
-            )
-        status, payload, headers = await replay(held)
-        return status, payload, [*headers, *echo, (b"idempotent-replayed", b"true")]
+        if held.status != "done" and held.job_id and committed and await committed(held.job_id):
+            # Its process committed the job and died before recording the answer: it is that job.
+            await store.finish(owner, key, 202, None, held.job_id)
+        elif held.status != "done":
+            stale = time.time() - held.created_at > stale_after_s
+            if not (stale and await store.take_over(owner, key, held)):
+                raise RequestError(
+                    409,
+                    "a request with this Idempotency-Key is still running; retry after it ends",
+                    "idempotency_key_in_progress",
+                )
+            job_id = held.job_id if committed is not None else None
+            held = None
+        if held is not None:
+            status, payload, headers = await replay(held)
+            return status, payload, [*headers, *echo, (b"idempotent-replayed", b"true")]
     try:
-        (status, payload, headers), job_id, keep = await run()
-    except BaseException:
+        (status, payload, headers), job_id, keep = await run(job_id)
+    except Exception:
+        if job_id and committed and await committed(job_id):
+            # The claim's first process committed this id after all (we had taken over its claim).
+            await store.finish(owner, key, 202, None, job_id)
+            status, payload, headers = await replay(await _held(store, owner, key))
+            return status, payload, [*headers, *echo, (b"idempotent-replayed", b"true")]
         await asyncio.shield(store.release(owner, key))  # nothing was done: the key is free
+        raise
+    except BaseException:
+        await asyncio.shield(store.release(owner, key))
         raise
     if keep:
         await store.finish(owner, key, status, None if job_id else payload, job_id)

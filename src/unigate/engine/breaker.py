@@ -34,6 +34,9 @@ class BreakerConfig:
     cooldown_s: float = 30.0
 
 
+BUCKETS = 64  # time slices per window
+
+
 class Circuit:
     def __init__(self, config: BreakerConfig, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
@@ -42,16 +45,32 @@ class Circuit:
         self.opened_at: float | None = None  # wall time, for display
         self._opened_mono = 0.0
         self._probe = False
-        self._events: deque[tuple[float, bool]] = deque()  # (time, ok) within the window
+        # Outcomes within the window, counted per time slice ([slice, calls, failures]): memory and
+        # work stay bounded by BUCKETS whatever the call rate (one entry per call held 60 s of
+        # outcomes, megabytes at a few thousand calls per second). A slice leaves the window once
+        # its end is older than window_s, so an outcome is kept up to one slice (window_s / BUCKETS)
+        # longer than the window, never forgotten early.
+        self._width = max(config.window_s / BUCKETS, 1e-9)
+        self._buckets: deque[list[int]] = deque()
+        self._calls = 0
+        self._failed = 0
 
     def _prune(self, now: float) -> None:
-        while self._events and self._events[0][0] < now - self.config.window_s:
-            self._events.popleft()
+        oldest = (now - self.config.window_s) / self._width
+        buckets = self._buckets
+        while buckets and buckets[0][0] + 1 <= oldest:
+            _, calls, failed = buckets.popleft()
+            self._calls -= calls
+            self._failed -= failed
+
+    def _clear(self) -> None:
+        self._buckets.clear()
+        self._calls = self._failed = 0
 
     @property
     def failures(self) -> int:
         self._prune(self.clock())
-        return sum(1 for _, ok in self._events if not ok)
+        return self._failed
 
     def before_call(self) -> None:
         """Raise CircuitOpen when the call must not be made."""
@@ -77,11 +96,22 @@ class Circuit:
             self._probe = False
             if ok:
                 self.state, self.opened_at = "closed", None
-                self._events.clear()
+                self._clear()
             else:
                 self._open(now)
             return
-        self._events.append((now, ok))
+        index = int(now // self._width)
+        buckets = self._buckets
+        if buckets and buckets[-1][0] == index:
+            bucket = buckets[-1]
+        else:
+            bucket = [index, 0, 0]
+            buckets.append(bucket)
+        bucket[1] += 1
+        self._calls += 1
+        if not ok:
+            bucket[2] += 1
+            self._failed += 1
         self._prune(now)
         if not ok and self.state == "closed" and self._should_open():
             self._open(now)
@@ -92,10 +122,10 @@ class Circuit:
 
     def _should_open(self) -> bool:
         c = self.config
-        failed = sum(1 for _, ok in self._events if not ok)
+        failed = self._failed
         if failed >= c.failure_threshold:
             return True
-        total = len(self._events)
+        total = self._calls
         return c.failure_rate is not None and total >= c.min_calls and failed / total >= c.failure_rate
 
     def _open(self, now: float) -> None:

@@ -15,8 +15,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from functools import cache, partial
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,7 +29,7 @@ from unigate.engine.errors import NotFound, RequestError
 from unigate.engine.pricing import ZERO, format_cost, price_usage
 from unigate.engine.retry import Phase, RetryPolicy, may_retry
 from unigate.engine.suggest import did_you_mean
-from unigate.engine.timeouts import call_timeout
+from unigate.engine.timeouts import CallTimeouts, TimeoutOverrides, call_limits
 from unigate.providers.base import (
     Artifact,
     CallContext,
@@ -155,7 +155,7 @@ class Engine:
         http_factory: Callable[[], aiohttp.ClientSession] | None = None,
         retry: RetryPolicy | None = None,
         breakers: Breakers | None = None,
-        call_timeouts: Mapping[str, float] | None = None,
+        call_timeouts: TimeoutOverrides | None = None,
     ) -> None:
         self.registry = registry
         self.files = files
@@ -167,7 +167,9 @@ class Engine:
         self._availability: dict[str, tuple[float, str | None]] = {}
         self.retry = retry or RetryPolicy()
         self.breakers = breakers or Breakers()
-        self.call_timeouts: Mapping[str, float] = call_timeouts or {}
+        self.call_timeouts: TimeoutOverrides = call_timeouts or {}
+        self._limits_source: TimeoutOverrides = self.call_timeouts
+        self._limits: dict[tuple[str, str, str, str], CallTimeouts] = {}
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests record backoffs here
 
     # ------------------------------------------------------------------ preparation
@@ -312,6 +314,7 @@ class Engine:
         owner_id: str,
         deadline: float,
         job_state: dict[str, Any] | None,
+        launch_token: str | None = None,
     ) -> CallContext:
         constraints = route.constraints
 
@@ -340,6 +343,7 @@ class Engine:
             http_factory=self._http_factory,
             run_blocking=self.run_blocking,
             job_state=job_state if job_state is not None else {},
+            launch_token=launch_token,
         )
 
     def _unavailable(self, route: Route) -> str | None:
@@ -371,6 +375,7 @@ class Engine:
         provider_job_id: str | None = None,
         provider_state: dict[str, Any] | None = None,
         inline_poll: bool = True,
+        job_id: str | None = None,
     ) -> Outcome | Deferred:
         """Try each route in turn (primary, then fallbacks) until one succeeds.
 
@@ -384,8 +389,9 @@ class Engine:
             resume_id = provider_job_id if index == start_index else None
             resume_state = provider_state if index == start_index else None
             try:
+                token = f"{job_id}-{index}" if job_id else None  # one per job and route
                 result = await self._call(
-                    prepared, route, owner_id, deadline, resume_id, resume_state, inline_poll
+                    prepared, route, owner_id, deadline, resume_id, resume_state, inline_poll, token
                 )
             except ProviderError as exc:
                 last = _failure(route, exc)
@@ -413,18 +419,21 @@ class Engine:
         provider_job_id: str | None,
         provider_state: dict[str, Any] | None,
         inline_poll: bool,
+        launch_token: str | None = None,
     ) -> ProviderResult | Deferred:
         reason = self._unavailable(route)
         if reason:
             raise ProviderUnavailable(reason)
-        ctx = self._context(route, prepared.provider_params, owner_id, deadline, provider_state)
+        ctx = self._context(route, prepared.provider_params, owner_id, deadline, provider_state, launch_token)
         offer = route.offer
         inp = prepared.input
+        if offer.run is not None:
+            # No outer timeout here: every attempt runs under its own, never past `deadline`, and a
+            # backoff that would end past it is not slept (see _attempts). It saves a timer per call.
+            run = offer.run
+            return await self._attempts(route, "run", ctx, deadline, lambda: run(inp, ctx))
         try:
             async with asyncio.timeout(max(0.001, deadline - time.monotonic())):
-                if offer.run is not None:
-                    run = offer.run
-                    return await self._attempts(route, "run", ctx, deadline, lambda: run(inp, ctx))
                 assert offer.launch is not None and offer.poll is not None
                 launch, poll = offer.launch, offer.poll
                 job_id = provider_job_id
@@ -449,19 +458,30 @@ class Engine:
         except TimeoutError:
             raise ProviderTimeout(f"{route.provider.name} did not answer within the deadline") from None
 
+    def _call_limits(self, route: Route) -> CallTimeouts:
+        """`call_limits` for a route, computed once per route and overrides mapping (a pure function
+        of both; resolving it walks five override keys per limit, measurable on microsecond calls)."""
+        if self._limits_source is not self.call_timeouts:  # replaced since: forget what was cached
+            self._limits_source, self._limits = self.call_timeouts, {}
+        key = (route.offer.subfeature, route.provider.name, route.model.name, route.offer.compute)
+        limits = self._limits.get(key)
+        if limits is None:
+            limits = self._limits[key] = call_limits(
+                self.call_timeouts,
+                route.offer.subfeature,
+                route.provider.name,
+                route.model.name,
+                local=route.offer.compute != "io",
+            )
+        return limits
+
     async def _attempts(
         self, route: Route, phase: Phase, ctx: CallContext, deadline: float, fn: Callable[[], Awaitable[T]]
     ) -> T:
         """One provider call through its circuit breaker, with its own timeout, retried while the
         failure is transient, safe to repeat (see retry.py) and the deadline leaves room."""
         circuit = self.breakers.get(route.provider.name, route.model.name)
-        budget = call_timeout(
-            self.call_timeouts,
-            route.offer.subfeature,
-            route.provider.name,
-            route.model.name,
-            local=route.offer.compute != "io",
-        )
+        limits = self._call_limits(route)
         attempt = 0
         last: ProviderError | None = None
         while True:
@@ -472,7 +492,9 @@ class Engine:
                 if last is not None:  # our own failures opened it: report what the vendor did
                     raise last from None
                 raise
+            budget = limits.total
             ctx.deadline = deadline if budget is None else min(deadline, time.monotonic() + budget)
+            ctx.connect_timeout, ctx.read_timeout = limits.connect, limits.read
             try:
                 try:
                     async with asyncio.timeout(max(0.001, ctx.remaining())):
@@ -530,7 +552,8 @@ class Engine:
             ) from None
         for path, artifact in result.artifacts.items():
             _set_path(output, path, await self.files.publish(owner_id, artifact))
-        await self._publish_inline_media(output, owner_id)
+        if _may_carry_media(prepared.output_model):
+            await self._publish_inline_media(output, owner_id)
         cost = price_usage(route.model.prices, result.usage)
         return Outcome(
             status="success",
@@ -605,6 +628,44 @@ def _failure(route: Route, exc: ProviderError) -> Outcome:
     if exc.retry_after is not None:
         error["retry_after"] = exc.retry_after
     return Outcome(status="fail", provider=route.provider.name, model=route.model.name, error=error)
+
+
+@cache
+def _may_carry_media(model: type[BaseModel]) -> bool:
+    """Whether a validated, dumped output of `model` can hold one of the `*_resource_url` fields that
+    `_publish_inline_media` fills: a field of that name anywhere in the model's nested models, or a
+    field whose type is open (Any, dict, an unknown class) or a model that allows extra keys. The
+    walk of every output of every call is skipped for the (most) outputs that cannot."""
+    urls = {url for _, url in _INLINE_MEDIA}
+    seen: set[type[BaseModel]] = set()
+
+    def open_type(tp: Any) -> bool:
+        origin = get_origin(tp)
+        if origin is None:
+            if isinstance(tp, type) and issubclass(tp, BaseModel):
+                return visit(tp)
+            closed = tp is type(None) or (isinstance(tp, type) and issubclass(tp, (str, int, float, bool)))
+            return not closed  # Any, dict, or a class the walk cannot see into
+        if origin is Literal:
+            return False
+        if origin is dict or origin is Mapping:
+            return True
+        return any(open_type(arg) for arg in get_args(tp) if arg is not Ellipsis)
+
+    def visit(m: type[BaseModel]) -> bool:
+        if m in seen:
+            return False
+        seen.add(m)
+        if m.model_config.get("extra") == "allow":
+            return True
+        for name, info in m.model_fields.items():
+            if name in urls or info.alias in urls or info.serialization_alias in urls:
+                return True
+            if open_type(info.annotation):
+                return True
+        return False
+
+    return visit(model)
 
 
 def _output_model(sub: Subfeature, data: Mapping[str, Any]) -> type[BaseModel]:

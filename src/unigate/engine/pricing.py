@@ -27,6 +27,8 @@ def price_usage(prices: Iterable[Price], usage: Mapping[str, Decimal | int | flo
 
 def format_cost(value: Decimal) -> str:
     """Decimal string with at least three decimals ("0.000", "0.0015", "1.500"), never exponent form."""
+    if not value:  # free calls (every local model): the common case, without normalize/format
+        return "0.000"
     text = format(value.normalize(), "f")
     whole, _, frac = text.partition(".")
     return f"{whole}.{frac.ljust(3, '0')}"

@@ -66,6 +66,7 @@ class JobRunner:
             provider_job_id=job.provider_job_id,
             provider_state=state.get("state"),
             inline_poll=False,
+            job_id=job.id,
         )
         if isinstance(result, Deferred):
             await self.queue.reschedule(

@@ -248,7 +248,14 @@ class ProcrastinateJobQueue(JobQueue):
         from procrastinate.worker import Worker
 
         self._app = app = self._make_app(handler)
-        async with app.open_async():
+        try:
+            await app.open_async()
+        except BaseException:
+            # Cancelled (or failed) while the pool was still connecting: psycopg's pool keeps its
+            # worker tasks running unless it is closed, which would hang the loop's shutdown.
+            await _close_app(app)
+            raise
+        try:
             app.perform_import_paths()  # type: ignore[no-untyped-call]
             workers = [
                 Worker(
@@ -282,6 +289,8 @@ class ProcrastinateJobQueue(JobQueue):
                 sweeper.cancel()
                 await _stop_workers(workers, tasks, self.stop_timeout_s)
                 await _stop_tasks([*tasks, sweeper], 0.0)
+        finally:
+            await _close_app(app)
 
     async def _claim(self, job_id: str) -> Job | None:
         now = time.time()
@@ -374,6 +383,13 @@ class ProcrastinateJobQueue(JobQueue):
             await app.job_manager.retry_job_by_id_async(pj.id, retry_at=dt.datetime.now(dt.UTC))
             n += 1
         return n
+
+
+async def _close_app(app: procrastinate.App) -> None:
+    try:
+        await app.close_async()
+    except Exception:
+        log.exception("closing the Procrastinate connection pool failed")
 
 
 async def _stop_workers(workers: list[Any], tasks: list[asyncio.Task[Any]], timeout_s: float) -> None:

@@ -131,10 +131,28 @@ class CallContext:
     http_factory: Callable[[], aiohttp.ClientSession]
     run_blocking: Callable[..., Awaitable[Any]]
     job_state: dict[str, Any] = field(default_factory=dict)
+    # Socket limits of this attempt (engine/timeouts.py), seconds; None: the session's own.
+    connect_timeout: float | None = None  # opening the connection
+    read_timeout: float | None = None  # longest silence while awaiting or reading the answer
+    # Stable per async job and route (None for sync calls): adapters send it as the vendor's
+    # idempotency token (Textract's ClientRequestToken...), so a launch repeated after a crash
+    # between the vendor's answer and our commit finds the job already launched.
+    launch_token: str | None = None
 
     @property
     def http(self) -> aiohttp.ClientSession:
         return self.http_factory()
+
+    def client_timeout(self) -> aiohttp.ClientTimeout | None:
+        """The attempt's connect/read limits for `session.request(..., timeout=...)`; the total is
+        the caller's `asyncio.timeout(ctx.remaining())`. None when neither is set."""
+        if self.connect_timeout is None and self.read_timeout is None:
+            return None
+        import aiohttp
+
+        return aiohttp.ClientTimeout(
+            total=None, sock_connect=self.connect_timeout or 10.0, sock_read=self.read_timeout
+        )
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())

@@ -51,6 +51,12 @@ class ProviderConnectError(ProviderServerError):
     """The connection never opened: nothing reached the vendor, so even a launch may be retried."""
 
 
+class ProviderConnectTimeout(ProviderConnectError):
+    """The connection did not open within the connect timeout (nothing was sent)."""
+
+    error_code = "provider_timeout"
+
+
 class ProviderBadResponse(ProviderError):
     """The provider answered something we cannot read (invalid JSON, wrong shape)."""
 

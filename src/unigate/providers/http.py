@@ -12,19 +12,23 @@ import asyncio
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unigate.providers.base import CallContext
 from unigate.providers.errors import (
     ProviderAuthError,
     ProviderBadResponse,
     ProviderConnectError,
+    ProviderConnectTimeout,
     ProviderError,
     ProviderInvalidInput,
     ProviderRateLimited,
     ProviderServerError,
     ProviderTimeout,
 )
+
+if TYPE_CHECKING:
+    from yarl import URL
 
 MessageOf = Callable[[Any, str], str]
 
@@ -101,7 +105,7 @@ async def call(
     ctx: CallContext,
     vendor: str,
     method: str,
-    url: str,
+    url: str | URL,
     *,
     headers: Mapping[str, str] | None = None,
     params: Mapping[str, str] | None = None,
@@ -110,17 +114,38 @@ async def call(
     message_of: MessageOf = default_message,
     ok: Callable[[int], bool] = lambda status: 200 <= status < 300,
 ) -> HttpResult:
-    """Send one request before the context's deadline; raise a typed ProviderError on failure."""
+    """Send one request before the context's deadline, within the attempt's connect and read
+    limits (`ctx.connect_timeout`, `ctx.read_timeout`); raise a typed ProviderError on failure."""
     import aiohttp
 
     secrets = list(ctx.credentials.values())
+    extra: dict[str, Any] = {}
+    timeout = ctx.client_timeout()
+    if timeout is not None:
+        extra["timeout"] = timeout
     try:
         async with asyncio.timeout(max(0.001, ctx.remaining())):
             async with ctx.http.request(
-                method, url, headers=headers, params=params, json=json_body, data=data, allow_redirects=False
+                method,
+                url,
+                headers=headers,
+                params=params,
+                json=json_body,
+                data=data,
+                allow_redirects=False,
+                **extra,
             ) as resp:
                 body = await resp.read()
                 result = HttpResult(resp.status, dict(resp.headers), body)
+    # aiohttp's socket timeouts are TimeoutErrors too: tell them apart from the deadline first.
+    except aiohttp.ConnectionTimeoutError:  # nothing was sent: safe to retry, even a launch
+        raise ProviderConnectTimeout(
+            f"{vendor}: connect timeout: no connection within {_seconds(ctx.connect_timeout, 10.0)}"
+        ) from None
+    except aiohttp.ServerTimeoutError:  # sock_read: sent, then silence
+        raise ProviderTimeout(
+            f"{vendor}: read timeout: no data for {_seconds(ctx.read_timeout, None)}"
+        ) from None
     except TimeoutError:
         raise ProviderTimeout(f"{vendor} did not answer before the deadline") from None
     except aiohttp.ClientConnectorError as exc:  # before anything was sent
@@ -138,5 +163,10 @@ async def call(
     raise error_for_status(vendor, result.status, message, retry_after_s(result.headers))
 
 
-async def call_json(ctx: CallContext, vendor: str, method: str, url: str, **kw: Any) -> Any:
+def _seconds(value: float | None, default: float | None) -> str:
+    value = value if value is not None else default
+    return "the configured time" if value is None else f"{value:g} s"
+
+
+async def call_json(ctx: CallContext, vendor: str, method: str, url: str | URL, **kw: Any) -> Any:
     return (await call(ctx, vendor, method, url, **kw)).json()

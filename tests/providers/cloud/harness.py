@@ -97,6 +97,7 @@ async def context(
     files: Mapping[str, LoadedFile] | None = None,
     timeout_s: float = 10.0,
     job_state: dict[str, Any] | None = None,
+    launch_token: str | None = None,
 ) -> AsyncIterator[CallContext]:
     """A CallContext with a real aiohttp session, for calling an adapter's offer directly."""
     import asyncio
@@ -120,6 +121,7 @@ async def context(
             http_factory=lambda: session,
             run_blocking=asyncio.to_thread,
             job_state=job_state if job_state is not None else {},
+            launch_token=launch_token,
         )
     finally:
         await session.close()

@@ -300,3 +300,54 @@ async def test_timeout() -> None:
         return 200, answer([{"text": "late"}])
 
     assert isinstance(await _fail(slow, timeout_s=0.1), ProviderTimeout)
+
+
+def sse(*events: dict[str, Any]) -> str:
+    return "".join(f"data: {json.dumps(e)}\r\n\r\n" for e in events)
+
+
+async def test_stream_uses_stream_generate_content_with_sse() -> None:
+    """`stream: true` goes to :streamGenerateContent?alt=sse; the chunks come back as one answer.
+    Wire format: https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent."""
+    chunk = answer([{"text": "Think.", "thought": True}], finish="")
+    del chunk["candidates"][0]["finishReason"]
+    chunk["usageMetadata"] = {"promptTokenCount": 12}
+    second = answer([{"text": "Red, "}], finish="")
+    del second["candidates"][0]["finishReason"]
+    last = answer([{"text": "yellow and blue."}, {"functionCall": {"name": "f", "args": {"a": 1}}}])
+    stream_path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+    fake = FakeVendor()
+    fake.on(
+        "POST",
+        stream_path,
+        (200, sse(chunk, second, last), {"Content-Type": "text/event-stream"}),
+        source="https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent",
+    )
+    input = {"messages": [{"role": "user", "content": "Colours?"}], "stream": True}
+    async with serve(fake):
+        result = await run("llm/chat", input, fake, model="gemini-2.5-flash")
+    [rec] = fake.calls("POST", stream_path)
+    assert rec.query.get("alt") == "sse" and "stream" not in rec.json()
+    parts = result.raw["candidates"][0]["content"]["parts"]
+    assert parts == [
+        {"text": "Think.", "thought": True},
+        {"text": "Red, yellow and blue."},
+        {"functionCall": {"name": "f", "args": {"a": 1}}},
+    ]
+    assert result.raw["candidates"][0]["finishReason"] == "STOP"
+    assert result.output["choices"][0]["message"]["content"] == "Red, yellow and blue."
+    assert result.usage == {"token_in": 12, "token_out": 33}
+
+
+async def test_stream_errors() -> None:
+    fake = FakeVendor()
+    stream_path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+    fake.on(
+        "POST", stream_path, (200, "data: {not json}\n\n"), (200, sse({"error": {"message": "overloaded"}}))
+    )
+    input = {"messages": [{"role": "user", "content": "Hi"}], "stream": True}
+    async with serve(fake):
+        with pytest.raises(ProviderBadResponse):
+            await run("llm/chat", input, fake, model="gemini-2.5-flash")
+        with pytest.raises(ProviderServerError, match="overloaded"):
+            await run("llm/chat", input, fake, model="gemini-2.5-flash")

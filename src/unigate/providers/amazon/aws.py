@@ -7,6 +7,7 @@ context's deadline); only the Authorization/X-Amz-* headers come from botocore.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -127,6 +128,23 @@ def is_overridden(creds: Mapping[str, str], service: Service) -> bool:
     return any(creds.get(n) for n in names)
 
 
+# ---------------------------------------------------------------------- idempotency
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def client_token(ctx: CallContext) -> str | None:
+    """`ctx.launch_token` as an AWS idempotency token (Textract's ClientRequestToken: 1-64 of
+    [A-Za-z0-9_-]), None for a call without one. The engine's tokens already fit; anything else is
+    hashed (64 hex digits), so the same launch token always gives the same AWS token."""
+    token = ctx.launch_token
+    if not token:
+        return None
+    if _TOKEN.match(token):
+        return token
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 # ---------------------------------------------------------------------- signing
 
 
@@ -197,6 +215,12 @@ def json_object(result: HttpResult) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- errors
+
+
+class ResourceConflict(ProviderInvalidInput):
+    """`ConflictException`: a resource of that name already exists (Transcribe: the job name). Still a
+    provider_invalid_input to the engine; typed so that a launch can recognise its own earlier job."""
+
 
 # AWS error codes (the `__type` of JSON APIs, `x-amzn-ErrorType`, S3's <Code>) -> typed errors.
 # The HTTP status alone misleads: JSON 1.1 APIs answer throttling and some server faults with 400.
@@ -305,6 +329,8 @@ def aws_error(result: HttpResult, secrets: list[str]) -> ProviderError:
     for codes, kind in kinds:
         if code in codes:
             return kind(text, retry_after=retry_after, status=status)
+    if code == "ConflictException":
+        return ResourceConflict(text, status=status)
     if code.startswith(("InvalidParameter", "Validation", "InvalidRequest", "BadRequest")):
         return ProviderInvalidInput(text, status=status)
     return error_for_status(VENDOR, status, redact(message, secrets), retry_after, code or None)

@@ -1,8 +1,10 @@
 """Staging inputs in S3 for provider-side jobs (Textract Start..., Transcribe): a signed PutObject,
 and a best-effort DeleteObject once the job has ended.
 
-Keys are unique per launch (`unigate/<uuid>/<name>`), so two jobs on the same file never delete
-each other's input.
+Keys are unique per launch, so two jobs on the same file never delete each other's input:
+`unigate/<launch token>/<name>` when the launch has a token (stable per job and route: a launch
+repeated after a crash overwrites the object it staged before instead of leaving a second one, and
+sends the vendor the same location, which an idempotent Start... needs), else `unigate/<uuid>/<name>`.
 """
 
 from __future__ import annotations
@@ -44,11 +46,18 @@ def object_url(ctx: CallContext, staged: Staged) -> str:
     return f"{scheme}://{staged.bucket}.{host}/{staged.key}"  # virtual-hosted style
 
 
-async def put(ctx: CallContext, data: bytes, name: str, mime: str) -> Staged:
+def staging_key(name: str, token: str | None = None) -> str:
+    """`unigate/<token>/<name>` (the same for the same token and name), else a fresh uuid."""
+    folder = safe_name(token, "") if token else ""
+    return f"{KEY_PREFIX}/{folder or uuid.uuid4().hex}/{safe_name(name)}"
+
+
+async def put(ctx: CallContext, data: bytes, name: str, mime: str, *, token: str | None = None) -> Staged:
+    """Stage `data`; with a `token` the key is deterministic (a repeated PUT overwrites the object)."""
     bucket = aws.bucket_of(ctx.credentials)
     if not bucket:
         raise ProviderUnavailable(aws.missing_bucket(ctx.credentials) or "no S3 bucket")
-    staged = Staged(bucket, f"{KEY_PREFIX}/{uuid.uuid4().hex}/{safe_name(name)}")
+    staged = Staged(bucket, staging_key(name, token))
     headers = {"Content-Type": mime or "application/octet-stream"}
     await aws.send(ctx, aws.S3, "PUT", object_url(ctx, staged), body=data, headers=headers)
     return staged

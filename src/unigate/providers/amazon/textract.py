@@ -4,7 +4,9 @@ GetDocumentAnalysis). API version 2018-06-27, JSON 1.1, target prefix "Textract"
 
 Long jobs read their document from S3: launch stages the file with PutObject, starts the job and
 keeps the bucket/key in the job state; poll follows every NextToken page of the result and deletes
-the staged file once the job has ended.
+the staged file once the job has ended. A launch with a launch token sends it as ClientRequestToken
+and stages under a key derived from it, so a launch repeated after a crash (vendor answered, our
+commit lost) gets the first job's JobId back and overwrites the same staged object.
 """
 
 from __future__ import annotations
@@ -68,11 +70,16 @@ async def start(
     ctx: CallContext, input: Any, operation: str, extra: Mapping[str, Any] | None = None
 ) -> Launched:
     loaded = await load(input, ctx)
-    staged = await s3.put(ctx, loaded.data, loaded.name, loaded.mime)
-    payload = {
+    token = aws.client_token(ctx)
+    staged = await s3.put(ctx, loaded.data, loaded.name, loaded.mime, token=token)
+    payload: dict[str, Any] = {
         "DocumentLocation": {"S3Object": {"Bucket": staged.bucket, "Name": staged.key}},
         **(extra or {}),
     }
+    if token:
+        # Idempotent start: the same token (with the same parameters, hence the deterministic
+        # staging key) answers the JobId of the job it started first instead of a second job.
+        payload["ClientRequestToken"] = token
     try:
         response = await aws.json_api(ctx, aws.TEXTRACT, operation, payload)
     except ProviderError:

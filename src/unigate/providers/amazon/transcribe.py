@@ -2,6 +2,9 @@
 audio/speech_to_text_async.
 
 launch: PutObject the media into the staging bucket, StartTranscriptionJob (speaker labels on).
+With a launch token the job name is `unigate-<token>` and the staging key derives from it: a launch
+repeated after a crash overwrites the same object, and the ConflictException Transcribe answers for a
+name that exists means the job was launched already, so it is polled instead.
 poll: GetTranscriptionJob; once COMPLETED, GET the transcript JSON from TranscriptFileUri (a
 presigned URL of Transcribe's own bucket: plain GET, no signature), then delete the staged media
 and the job (best effort). Usage: the transcript's last end time, in seconds; Transcribe bills the
@@ -110,18 +113,32 @@ def start_request(input: Any, ctx: CallContext, job_name: str, uri: str, mime: s
     return request
 
 
+def job_name_for(token: str | None) -> str:
+    """`unigate-<launch token>` (stable: a repeated launch asks for the same name), else fresh."""
+    return f"unigate-{token or uuid.uuid4().hex}"
+
+
 async def launch(input: Any, ctx: CallContext) -> Launched:
     loaded = await ctx.files(input.file)
-    staged = await s3.put(ctx, loaded.data, loaded.name, loaded.mime)
-    job_name = f"unigate-{uuid.uuid4().hex}"
+    token = aws.client_token(ctx)
+    staged = await s3.put(ctx, loaded.data, loaded.name, loaded.mime, token=token)
+    state = {"bucket": staged.bucket, "key": staged.key}
+    job_name = job_name_for(token)
     try:
         request = start_request(input, ctx, job_name, staged.uri, loaded.mime)
         response = await aws.json_api(ctx, aws.TRANSCRIBE, "StartTranscriptionJob", request)
+    except aws.ResourceConflict:
+        if token is None:  # a fresh uuid name taken: not ours, never seen in practice
+            await s3.delete(ctx, staged.bucket, staged.key)
+            raise
+        # Job names are unique per account: this launch ran before (the vendor answered, our commit
+        # of the job id was lost). That job reads the same staged key: keep it, and poll the job.
+        return Launched(job_name, LAUNCH_RETRY_S, state)
     except ProviderError:
         await s3.delete(ctx, staged.bucket, staged.key)
         raise
     name = (response.get("TranscriptionJob") or {}).get("TranscriptionJobName") or job_name
-    return Launched(str(name), LAUNCH_RETRY_S, {"bucket": staged.bucket, "key": staged.key})
+    return Launched(str(name), LAUNCH_RETRY_S, state)
 
 
 async def cleanup(ctx: CallContext, job_name: str) -> None:

@@ -16,7 +16,7 @@ import uuid
 from typing import Any
 
 from unigate.providers.base import CallContext, Offer, ProviderResult
-from unigate.providers.errors import ProviderBadResponse, ProviderInvalidInput
+from unigate.providers.errors import ProviderBadResponse, ProviderInvalidInput, ProviderServerError
 from unigate.providers.google import client
 from unigate.providers.google.common import b64, integer, spec
 from unigate.providers.google.config import Api, needs_api_key
@@ -295,12 +295,83 @@ def chat_output(resp: dict[str, Any], model: str) -> dict[str, Any]:
     }
 
 
+def sse_events(body: bytes) -> list[dict[str, Any]]:
+    """The JSON `data` of each server-sent event of a `streamGenerateContent?alt=sse` answer."""
+    events: list[dict[str, Any]] = []
+    data: list[str] = []
+    for raw in [*body.split(b"\n"), b""]:
+        line = raw.rstrip(b"\r").decode("utf-8", "replace")
+        if not line:
+            if data:
+                text = "\n".join(data)
+                data = []
+                try:
+                    event = json.loads(text)
+                except ValueError:
+                    raise ProviderBadResponse(
+                        f"{VENDOR}: invalid JSON in the event stream: {text[:200]!r}"
+                    ) from None
+                if not isinstance(event, dict):
+                    raise ProviderBadResponse(f"{VENDOR}: unexpected event in the stream: {text[:200]!r}")
+                events.append(event)
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            if name == "data":
+                data.append(value[1:] if value.startswith(" ") else value)
+    return events
+
+
+def merge_stream(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Put the chunks of a streamed answer back into the GenerateContentResponse a plain call returns:
+    text parts are concatenated (thoughts apart from the answer), other parts (function calls) kept in
+    order, and the last chunk's finishReason, safety ratings and usageMetadata win."""
+    candidates: dict[int, dict[str, Any]] = {}
+    merged: dict[str, Any] = {}
+    for event in events:
+        if isinstance(event.get("error"), dict):
+            raise ProviderServerError(
+                f"{VENDOR}: stream failed: {event['error'].get('message') or event['error']}"
+            )
+        for cand in event.get("candidates") or []:
+            index = int(cand.get("index", 0))
+            cur = candidates.setdefault(index, {"content": {"role": "model", "parts": []}, "index": index})
+            parts: list[dict[str, Any]] = cur["content"]["parts"]
+            for part in (cand.get("content") or {}).get("parts") or []:
+                last = parts[-1] if parts else None
+                if (
+                    "text" in part
+                    and last is not None
+                    and "text" in last
+                    and set(last) <= {"text", "thought"}
+                    and set(part) <= {"text", "thought"}
+                    and bool(last.get("thought")) == bool(part.get("thought"))
+                ):
+                    last["text"] += part["text"]
+                else:
+                    parts.append(dict(part))
+            cur.update({k: v for k, v in cand.items() if k not in ("content", "index")})
+        merged.update({k: v for k, v in event.items() if k != "candidates"})
+    merged["candidates"] = [candidates[i] for i in sorted(candidates)]
+    return merged
+
+
 async def run_chat(input: Any, ctx: CallContext) -> ProviderResult:
     data = input.model_dump(mode="json", by_alias=True, exclude_none=True)
     body = await request_body(data, ctx)
-    resp = await client.request_json(
-        ctx, Api.GEMINI, "POST", f"/v1beta/models/{ctx.model}:generateContent", json_body=body
-    )
+    if data.get("stream"):
+        result = await client.request(
+            ctx,
+            Api.GEMINI,
+            "POST",
+            f"/v1beta/models/{ctx.model}:streamGenerateContent",
+            json_body=body,
+            params={"alt": "sse"},
+        )
+        resp = merge_stream(sse_events(result.body))
+    else:
+        resp = await client.request_json(
+            ctx, Api.GEMINI, "POST", f"/v1beta/models/{ctx.model}:generateContent", json_body=body
+        )
     if not resp.get("candidates"):
         blocked = (resp.get("promptFeedback") or {}).get("blockReason")
         if blocked:
@@ -321,7 +392,8 @@ def offers() -> list[Offer]:
             run=run_chat,
             notes="Gemini API v1beta generateContent (API key). Text, images (data: or http(s) URLs, sent "
             "inline), audio and base64 files; tools and tool choice; JSON mode and JSON schema. Thinking "
-            "tokens are billed as output. Streaming is not offered: the whole answer is returned.",
+            "tokens are billed as output. `stream: true` uses streamGenerateContent (alt=sse); the "
+            "chunks are consumed and returned whole.",
             unavailable_reason=needs_api_key,
         )
     ]
