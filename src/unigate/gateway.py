@@ -98,7 +98,9 @@ class Gateway:
                 "gpu": self.settings.gpu_concurrency,
             }
         )
-        self.webhook_signer = WebhookSigner(self.settings.data_dir / "webhook_key.pem")
+        self.webhook_signer = WebhookSigner(
+            self.settings.webhook_key_file or self.settings.data_dir / "webhook_key.pem"
+        )
         self.webhooks = WebhookSender(self.db, self.webhook_signer, policy)
         self._webhook_task: asyncio.Task[None] | None = None
         self._runner_task: asyncio.Task[None] | None = None
@@ -143,6 +145,12 @@ class Gateway:
             from unigate.jobs.procrastinate_queue import check_schema
 
             await asyncio.to_thread(check_schema, self.db)
+            if self.settings.webhook_key_file is None or not self.settings.secret_key:
+                log.warning(
+                    "distributed mode: set UNIGATE_SECRET_KEY and UNIGATE_WEBHOOK_KEY_FILE to the same "
+                    "values on every process, or file URLs and webhook signatures made by one "
+                    "process will not verify on another"
+                )
         else:
             await upgrade(self.db)
         await self.db.start()

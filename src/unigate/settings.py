@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     io_concurrency: int = 200
     cpu_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1)
     gpu_concurrency: int = Field(1, description="Jobs of the `gpu` queue run at once per worker process.")
+    webhook_key_file: Path | None = Field(
+        None,
+        description="RSA private key (PEM) that signs webhooks; created on first use when missing. "
+        "Default: webhook_key.pem in the data folder. Every process of a distributed deployment "
+        "must use the same file (mount it), or signatures will not verify against /v3/webhooks/public-key.",
+    )
     job_max_attempts: int = 3
     jobs_page_size_max: int = 100
 

@@ -58,11 +58,20 @@ class WebhookSigner:
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # Written whole under a temporary name, then linked in place: processes sharing the
+            # folder that start at once end with one key, and none reads a half-written file.
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
                 os.write(fd, pem)
             finally:
                 os.close(fd)
+            try:
+                os.link(tmp, path)  # fails if another process got there first: use its key
+            except FileExistsError:
+                key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            finally:
+                tmp.unlink(missing_ok=True)
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ValueError(f"{path} does not hold an RSA private key")
         self._key = key

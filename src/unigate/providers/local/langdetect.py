@@ -9,13 +9,16 @@ from typing import Any
 
 from unigate.providers.base import CallContext, Constraints, ModelSpec, Offer, ProviderResult
 from unigate.providers.errors import ProviderInvalidInput
-from unigate.providers.local.models import LazyModel
+from unigate.providers.local.models import LazyModel, run_small
 
 MODEL = "lid-176"
 NAMES_PATH = Path(__file__).parent / "data" / "lid176-languages.json"
 TOP_K = 3
 MIN_CONFIDENCE = 0.05
 MAX_CHARS = 2000  # fastText needs far less; bounds the cost of huge inputs
+# Up to this many characters the call runs on the event loop (measured: ~60 us at 50 characters,
+# ~0.3 ms at 500, about the cost of the hop to the CPU pool); longer texts go to the pool.
+INLINE_MAX_CHARS = 500
 
 # lid.176 labels are ISO 639-1 where one exists, else Wikipedia codes; "als" is Wikipedia's code
 # for Alemannic, whereas ISO 639-3 "als" means Tosk Albanian, so report ISO "gsw" instead.
@@ -67,7 +70,7 @@ async def run(input: Any, ctx: CallContext) -> ProviderResult:
     text = str(input.text or "")
     if not text.strip():
         raise ProviderInvalidInput("text is empty")
-    items = await ctx.run_blocking(detect, text)
+    items = await run_small(ctx, DETECTOR, len(text) <= INLINE_MAX_CHARS, detect, text)
     return ProviderResult(
         output={"items": items}, raw={"model": MODEL, "candidates": items}, usage={"char": len(text)}
     )

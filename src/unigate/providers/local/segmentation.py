@@ -78,8 +78,8 @@ class Segmenter:
 SEGMENTER: LazyModel[Segmenter] = LazyModel(MODEL, Segmenter)
 
 
-def remove_background(data: bytes, mime: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Blocking: (output, raw): the image as a PNG whose alpha keeps the people only."""
+def cut_out(data: bytes, mime: str) -> tuple[bytes, dict[str, Any]]:
+    """Blocking: (PNG, raw): the image as a PNG whose alpha keeps the people only."""
     import numpy as np
     from PIL import Image
 
@@ -95,14 +95,21 @@ def remove_background(data: bytes, mime: str) -> tuple[dict[str, Any], dict[str,
     buf = io.BytesIO()
     # Fastest zlib level: level 6 took 222 ms of a 290 ms call for a 512x512 cut-out (bench/local_gateway).
     Image.fromarray(rgba).save(buf, "PNG", optimize=False, compress_level=1)
-    output = {"image_b64": base64.b64encode(buf.getvalue()).decode("ascii"), "image_resource_url": None}
     raw = {
         "model": MODEL,
         "width": page.width,
         "height": page.height,
         "foreground_fraction": round(float((mask >= 0.5).mean()), 4),
     }
-    return output, raw
+    return buf.getvalue(), raw
+
+
+def remove_background(data: bytes, mime: str) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+    """Blocking: (output, raw, PNG). The PNG is also returned as bytes, for the artifact: decoding
+    the base64 again on the event loop cost ~1 ms per call."""
+    png, raw = cut_out(data, mime)
+    output = {"image_b64": base64.b64encode(png).decode("ascii"), "image_resource_url": None}
+    return output, raw, png
 
 
 async def run(input: Any, ctx: CallContext) -> ProviderResult:
@@ -110,8 +117,8 @@ async def run(input: Any, ctx: CallContext) -> ProviderResult:
     if not ref:
         raise ProviderInvalidInput("file is required")
     loaded = await ctx.files(ref)
-    output, raw = await ctx.run_blocking(remove_background, loaded.data, loaded.mime)
-    png = Artifact(base64.b64decode(output["image_b64"]), "image/png", "background-removed.png")
+    output, raw, data = await ctx.run_blocking(remove_background, loaded.data, loaded.mime)
+    png = Artifact(data, "image/png", "background-removed.png")
     return ProviderResult(output=output, raw=raw, usage={"image": 1}, artifacts={"image_resource_url": png})
 
 

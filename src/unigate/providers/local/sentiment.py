@@ -6,13 +6,16 @@ from typing import Any
 
 from unigate.providers.base import CallContext, Constraints, ModelSpec, Offer, ProviderResult
 from unigate.providers.errors import ProviderInvalidInput
-from unigate.providers.local.models import LazyModel
+from unigate.providers.local.models import LazyModel, run_small
 from unigate.providers.local.textsplit import sentences
 
 MODEL = "vader"
 MAX_CHARS = 100_000
 # VADER's authors' thresholds on the compound score (-1..1) for positive / negative / neutral.
 THRESHOLD = 0.05
+# Up to this many characters the call runs on the event loop (measured: ~0.1 ms for a 95-character
+# sentence, ~0.2-0.5 ms at 200 characters, about the cost of the hop to the CPU pool).
+INLINE_MAX_CHARS = 200
 
 EXTRA = "local-nlp"
 REQUIRES = ("vaderSentiment",)
@@ -48,7 +51,8 @@ def analyse(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
     items = []
     raw_segments = []
     for span in sentences(text):
-        scores = analyzer.polarity_scores(span.text)
+        # A text that is one sentence is its own only segment: VADER's score is the same, once.
+        scores = overall if span.text == text else analyzer.polarity_scores(span.text)
         compound = float(scores["compound"])
         items.append({"segment": span.text, "sentiment": label(compound), "sentiment_rate": _rate(compound)})
         raw_segments.append({"start": span.start, "end": span.end, **scores})
@@ -61,7 +65,7 @@ async def run(input: Any, ctx: CallContext) -> ProviderResult:
     text = str(input.text or "")
     if not text.strip():
         raise ProviderInvalidInput("text is empty")
-    output, raw = await ctx.run_blocking(analyse, text)
+    output, raw = await run_small(ctx, ANALYZER, len(text) <= INLINE_MAX_CHARS, analyse, text)
     return ProviderResult(output=output, raw=raw, usage={"char": len(text)})
 
 

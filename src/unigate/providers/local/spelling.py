@@ -59,6 +59,15 @@ def _known(checker: Any, word: str) -> bool:
     return len(parts) > 1 and all(len(p) <= 1 or p in checker for p in parts)
 
 
+def _candidates(checker: Any, word: str) -> set[str]:
+    """`checker.candidates(word)` (distance 1) for a word not in the dictionary: the library's own
+    edits and its `known` filter, with the dictionary lookup of the ~50 x len(word) edits done as one
+    set intersection in C. `known` on every edit cost ~1 ms per unknown word (a Python call each)."""
+    edits: set[str] = checker.edit_distance_1(word)
+    found: set[str] = checker.known(edits & checker.word_frequency.dictionary.keys())
+    return found
+
+
 def _cased(suggestion: str, original: str) -> str:
     if original.isupper() and len(original) > 1:
         return suggestion.upper()
@@ -81,7 +90,7 @@ def check(text: str, language: str) -> list[dict[str, Any]]:
         lookup = word.text.replace("’", "'").lower()
         if _known(checker, lookup) or _skipped(word, starts, language):
             continue
-        found = checker.candidates(lookup) or set()
+        found = _candidates(checker, lookup)
         counts = {c: int(checker.word_frequency[c]) for c in found if c != lookup}
         total = sum(counts.values()) or 1
         best = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_SUGGESTIONS]

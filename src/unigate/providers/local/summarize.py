@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import threading
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,8 @@ EXTRA = "local-nlp"
 REQUIRES = ("summa", "scipy", "numpy")
 
 
-# summa keeps the stemmer and stop words of the last call in module globals: one call at a time.
-_lock = threading.Lock()
+# Dense word-presence matrices up to this many cells (8 bytes each); sparse beyond.
+DENSE_CELLS = 1_000_000
 
 
 def base_language(code: str | None) -> str:
@@ -58,39 +58,72 @@ def extra_stopwords(iso: str) -> frozenset[str]:
     return frozenset(module.STOP_WORDS)
 
 
+@cache
+def _cleaner(iso: str) -> tuple[Callable[[str], str], frozenset[str]]:
+    """(stem, stop words) of a language, built once. summa's `clean_text_by_sentences` rebuilds both
+    on every call and keeps them in module globals (so calls had to be serialised); its filters are
+    applied here in the same order with the same functions, so the tokens are the same."""
+    from summa.preprocessing.snowball import SnowballStemmer
+    from summa.preprocessing.stopwords import get_stopwords_by_language
+
+    language = LANGUAGES[iso]
+    stop = frozenset(w for w in get_stopwords_by_language(language).split() if w) | extra_stopwords(iso)
+    stem: Callable[[str], str] = SnowballStemmer(language).stem
+    return stem, stop
+
+
+def sentence_tokens(text: str, iso: str) -> list[tuple[str, list[str]]]:
+    """Blocking: (sentence, its stemmed content words) for every sentence that keeps any, in reading
+    order: summa's sentence splitting and filters (lower case, no digits, no punctuation, no stop
+    words, Snowball stems)."""
+    from summa.preprocessing.textcleaner import split_sentences, strip_numeric, strip_punctuation
+
+    stem, stop = _cleaner(iso)
+    out = []
+    for sentence in split_sentences(text):
+        lowered = strip_punctuation(strip_numeric(sentence.lower()))
+        words = [t for t in (stem(w) for w in lowered.split() if w not in stop) if t]
+        if words:
+            out.append((sentence, words))
+    return out
+
+
 def ranked_sentences(text: str, iso: str) -> list[tuple[str, float]]:
     """Blocking: every sentence with its TextRank score, in reading order. summa splits, stems and
     drops stop words; the graph (summa's overlap similarity) and PageRank are computed here with
     numpy, because summa's pure-Python graph and dense eigendecomposition take ~25 s for 700
     sentences."""
     import numpy as np
-    from scipy import sparse
-    from summa.preprocessing.textcleaner import clean_text_by_sentences
 
-    stop = extra_stopwords(iso)
-    with _lock:
-        units = clean_text_by_sentences(text, LANGUAGES[iso], stop)
+    units = sentence_tokens(text, iso)
     if not units:
         return []
-    tokens = [u.token.split() for u in units]
     vocab: dict[str, int] = {}
     rows: list[int] = []
     cols: list[int] = []
-    for i, words in enumerate(tokens):
+    for i, (_, words) in enumerate(units):
         for word in set(words):
             rows.append(i)
             cols.append(vocab.setdefault(word, len(vocab)))
-    present = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(tokens), len(vocab)))
-    common = (present @ present.T).toarray()
+    n = len(units)
+    if n * len(vocab) <= DENSE_CELLS:  # a short text: scipy's sparse set-up costs more than it saves
+        present = np.zeros((n, len(vocab)))
+        present[rows, cols] = 1.0
+        common = present @ present.T
+    else:
+        from scipy import sparse
+
+        matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(vocab)))
+        common = (matrix @ matrix.T).toarray()
     # summa's similarity: shared words / (log10 |s1| + log10 |s2|), 0 on the diagonal.
-    logs = np.log10([len(words) for words in tokens])
+    logs = np.log10([len(words) for _, words in units])
     denom = logs[:, None] + logs[None, :]
     weights = np.divide(common, denom, out=np.zeros_like(common), where=denom > 0)
     np.fill_diagonal(weights, 0.0)
     if not weights.any():  # no shared words at all: summa links every pair equally
-        weights = np.ones_like(weights) - np.eye(len(tokens))
+        weights = np.ones_like(weights) - np.eye(n)
     scores = pagerank(weights)
-    return [(str(u.text), float(score)) for u, score in zip(units, scores, strict=True)]
+    return [(sentence, float(score)) for (sentence, _), score in zip(units, scores, strict=True)]
 
 
 def summarize(text: str, iso: str, count: int | None) -> tuple[str, list[dict[str, Any]]]:

@@ -8,6 +8,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 DAMPING = 0.85
+# Up to this many nodes the linear system is solved exactly (O(n³), ~0.1 ms at 100 nodes); above it,
+# power iteration (O(n²) per step) is cheaper.
+EXACT_MAX_NODES = 150
 
 
 def pagerank(weights: np.ndarray, damping: float = DAMPING) -> np.ndarray:
@@ -21,6 +24,11 @@ def pagerank(weights: np.ndarray, damping: float = DAMPING) -> np.ndarray:
         return scores
     sub = weights[np.ix_(linked, linked)] / out[linked][:, None]  # row-stochastic transitions
     n = len(sub)
+    if n <= EXACT_MAX_NODES:
+        # The fixed point the iteration below converges to, solved for directly:
+        # (I - d Sᵀ) r = (1 - d) / n. One LAPACK call instead of ~130 numpy round trips.
+        scores[linked] = np.linalg.solve(np.eye(n) - damping * sub.T, np.full(n, (1 - damping) / n))
+        return scores
     rank = np.full(n, 1.0 / n)
     for _ in range(200):
         new = (1 - damping) / n + damping * (sub.T @ rank)

@@ -123,6 +123,9 @@ async def stream_events(
     import aiohttp
 
     vendor = ctx.provider
+    limits: dict[str, Any] = {}
+    if (timeout := ctx.client_timeout()) is not None:
+        limits["timeout"] = timeout
     try:
         async with asyncio.timeout(max(0.001, ctx.remaining())):
             resp = await ctx.http.request(
@@ -132,6 +135,9 @@ async def stream_events(
                 params=query(ctx),
                 json=body,
                 allow_redirects=False,
+                # The call's connect and read limits: a stream quiet for longer than the read limit
+                # between two events ends as a timeout.
+                **limits,
             )
     except TimeoutError:
         raise ProviderTimeout(f"{vendor} did not answer before the deadline") from None
