@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.queue_backends [--jobs 2000] [--concurrency 50 200 500]
         [--clients 64] [--latency-ms 50] [--backends sqlite postgres] [--pg-url URL]
+        [--worker-procs 1] [--env UNIGATE_X=VALUE ...]
 
 For each backend and worker concurrency N, on loopback, the deployment shape of the distributed
 mode: one API process (`unigate serve --no-workers`) and one worker process
@@ -16,7 +17,7 @@ jobs (POST /v3/universal-ai/async). Reported per case:
 - completed_per_s: jobs per second from the first submission to the last job's `finished_at`
   (read from the jobs table), every job `success` (any failure fails the run);
 - submit latency p50/p99, queue wait (started_at - created_at) and end-to-end job time p50/p99;
-- CPU seconds used by the API and the worker process (from /proc), per 1,000 jobs.
+- CPU seconds used by the API and the worker process(es) (from /proc), per 1,000 jobs.
 Ratios are PostgreSQL over SQLite at the same concurrency. Everything shares this machine's cores
 (clients, API, worker, PostgreSQL), so absolute numbers are a floor, not a capacity.
 Results are printed and written to bench/results/queue-backends-<timestamp>.json.
@@ -158,7 +159,8 @@ class Proc:
         return self.proc.pid
 
     def output(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def check_alive(self, what: str) -> None:
@@ -183,7 +185,9 @@ class Proc:
 
 
 class Case:
-    def __init__(self, backend: str, concurrency: int, args: argparse.Namespace, pg_server: str | None) -> None:
+    def __init__(
+        self, backend: str, concurrency: int, args: argparse.Namespace, pg_server: str | None
+    ) -> None:
         self.backend = backend
         self.concurrency = concurrency
         self.args = args
@@ -207,6 +211,7 @@ class Case:
         )
         if self.pg is not None:
             env["UNIGATE_DATABASE_URL"] = self.pg.url
+        env.update(self.args.env)
         return env
 
     async def run(self) -> dict[str, Any]:
@@ -240,18 +245,21 @@ class Case:
                 self.tmp / "api.log",
             )
             procs.append(api)
-            worker = Proc(
-                ["worker", "--queue", "io", "--concurrency", str(self.concurrency)],
-                self.env("worker"),
-                self.tmp / "worker.log",
-            )
-            procs.append(worker)
-            await self._wait_ready(base, api, worker)
-            await self._warm_up(base, worker)
-            result = await self._measure(base, api, worker)
-            stop_s = worker.stop()
-            result["worker_sigterm_stop_s"] = round(stop_s, 2)
-            logs = api.output() + worker.output()
+            workers = [
+                Proc(
+                    ["worker", "--queue", "io", "--concurrency", str(self.concurrency)],
+                    self.env(f"worker{i}"),
+                    self.tmp / f"worker{i}.log",
+                )
+                for i in range(self.args.worker_procs)
+            ]
+            procs.extend(workers)
+            for w in workers:
+                await self._wait_ready(base, api, w)
+            await self._warm_up(base, workers[0])
+            result = await self._measure(base, api, workers)
+            result["worker_sigterm_stop_s"] = [round(w.stop(), 2) for w in workers]
+            logs = api.output() + "".join(w.output() for w in workers)
             result["tracebacks_in_logs"] = logs.count("Traceback")
             return result
         finally:
@@ -269,7 +277,9 @@ class Case:
 
         with self.engine.connect() as conn:
             row = conn.execute(
-                text("SELECT count(*), coalesce(sum(CASE WHEN state = 'done' THEN 1 ELSE 0 END), 0) FROM jobs")
+                text(
+                    "SELECT count(*), coalesce(sum(CASE WHEN state = 'done' THEN 1 ELSE 0 END), 0) FROM jobs"
+                )
             ).one()
         return int(row[0]), int(row[1])
 
@@ -281,7 +291,9 @@ class Case:
                 return
             worker.check_alive("the worker")
             if time.monotonic() > deadline:
-                raise SystemExit(f"{self.backend} c={self.concurrency}: {done}/{n} jobs done after {limit_s} s")
+                raise SystemExit(
+                    f"{self.backend} c={self.concurrency}: {done}/{n} jobs done after {limit_s} s"
+                )
             await asyncio.sleep(0.05)
 
     async def _wait_ready(self, base: str, api: Proc, worker: Proc) -> None:
@@ -331,17 +343,20 @@ class Case:
         await self._submit(base, WARMUP_JOBS, min(WARMUP_JOBS, self.args.clients))
         await self._wait_all_done(WARMUP_JOBS, worker, 60)
 
-    async def _measure(self, base: str, api: Proc, worker: Proc) -> dict[str, Any]:
+    async def _measure(self, base: str, api: Proc, workers: list[Proc]) -> dict[str, Any]:
         from sqlalchemy import text
 
         j = self.args.jobs
-        cpu0 = (_cpu_s(api.pid), _cpu_s(worker.pid))
+        worker = workers[0]
+        cpu0 = (_cpu_s(api.pid), sum(_cpu_s(w.pid) for w in workers))
         sub = await self._submit(base, j, self.args.clients)
         accepted = sub["statuses"].get(202, 0)
         if accepted != j:
-            raise SystemExit(f"{self.backend} c={self.concurrency}: only {accepted}/{j} accepted: {sub['statuses']}")
+            raise SystemExit(
+                f"{self.backend} c={self.concurrency}: only {accepted}/{j} accepted: {sub['statuses']}"
+            )
         await self._wait_all_done(WARMUP_JOBS + j, worker, self.args.drain_limit_s)
-        cpu1 = (_cpu_s(api.pid), _cpu_s(worker.pid))
+        cpu1 = (_cpu_s(api.pid), sum(_cpu_s(w.pid) for w in workers))
         t0 = sub["t0"]
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -349,7 +364,9 @@ class Case:
                 {"t0": t0 - 0.001},
             ).all()
         if len(rows) != j:
-            raise SystemExit(f"{self.backend} c={self.concurrency}: {len(rows)} timed jobs in the table, want {j}")
+            raise SystemExit(
+                f"{self.backend} c={self.concurrency}: {len(rows)} timed jobs in the table, want {j}"
+            )
         failed = sum(1 for r in rows if r.status != "success")
         last_finish = max(r.finished_at for r in rows)
         enqueue_s = sub["t_last_202"] - t0
@@ -360,14 +377,18 @@ class Case:
         return {
             "backend": self.backend,
             "concurrency": self.concurrency,
+            "worker_processes": len(workers),
             "jobs": j,
             "failed": failed,
             "enqueue_per_s": round(j / enqueue_s, 1),
             "completed_per_s": round(j / total_s, 1),
             "enqueue_s": round(enqueue_s, 2),
             "all_done_s": round(total_s, 2),
-            "ceiling_per_s": round(self.concurrency / (self.args.latency_ms / 1000.0)),
-            "submit_ms": {"p50": round(_pct(sub["lat_ms"], 0.5), 1), "p99": round(_pct(sub["lat_ms"], 0.99), 1)},
+            "ceiling_per_s": round(len(workers) * self.concurrency / (self.args.latency_ms / 1000.0)),
+            "submit_ms": {
+                "p50": round(_pct(sub["lat_ms"], 0.5), 1),
+                "p99": round(_pct(sub["lat_ms"], 0.99), 1),
+            },
             "queue_wait_ms": {"p50": round(_pct(waits, 0.5), 1), "p99": round(_pct(waits, 0.99), 1)},
             "job_end_to_end_ms": {"p50": round(_pct(e2e, 0.5), 1), "p99": round(_pct(e2e, 0.99), 1)},
             "cpu_s_per_1000_jobs": {
@@ -396,7 +417,8 @@ def _table(results: list[dict[str, Any]]) -> str:
         wait = f"{r['queue_wait_ms']['p50']:.0f}/{r['queue_wait_ms']['p99']:.0f}"
         cpu = f"{r['cpu_s_per_1000_jobs']['api']:.2f}+{r['cpu_s_per_1000_jobs']['worker']:.2f}"
         lines.append(
-            f"{r['backend']:<9} {r['concurrency']:>5} {r['enqueue_per_s']:>11.1f} {r['completed_per_s']:>12.1f} "
+            f"{r['backend']:<9} {r['concurrency']:>5} "
+            f"{r['enqueue_per_s']:>11.1f} {r['completed_per_s']:>12.1f} "
             f"{r['ceiling_per_s']:>10} {wait:>17} {cpu:>17} {ratio_e:>6} {ratio_c:>7} {r['failed']}"
         )
     return "\n".join(lines)
@@ -410,18 +432,44 @@ async def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--jobs", type=int, default=2000, help="timed jobs per case (default 2000)")
     ap.add_argument(
-        "--concurrency", type=int, nargs="+", default=[50, 200, 500], help="worker concurrencies (default 50 200 500)"
+        "--concurrency",
+        type=int,
+        nargs="+",
+        default=[50, 200, 500],
+        help="worker concurrencies (default 50 200 500)",
+    )
+    ap.add_argument(
+        "--worker-procs", type=int, default=1, help="worker processes per case, each at --concurrency"
     )
     ap.add_argument("--clients", type=int, default=64, help="concurrent HTTP clients submitting (default 64)")
     ap.add_argument("--latency-ms", type=float, default=50.0, help="provider latency per job (default 50)")
     ap.add_argument(
-        "--backends", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"], help="default both"
+        "--backends",
+        nargs="+",
+        choices=["sqlite", "postgres"],
+        default=["sqlite", "postgres"],
+        help="default both",
     )
-    ap.add_argument("--pg-url", help="PostgreSQL server URL (default: UNIGATE_TEST_POSTGRES_URL, then /tmp/pgurl)")
-    ap.add_argument("--drain-limit-s", type=float, default=180.0, help="give up waiting for the jobs after this")
+    ap.add_argument(
+        "--pg-url", help="PostgreSQL server URL (default: UNIGATE_TEST_POSTGRES_URL, then /tmp/pgurl)"
+    )
+    ap.add_argument(
+        "--drain-limit-s", type=float, default=180.0, help="give up waiting for the jobs after this"
+    )
+    ap.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="UNIGATE_X=VALUE",
+        help="extra setting for the API and worker processes (repeat), e.g. UNIGATE_JOB_HEARTBEAT_S=2",
+    )
     ap.add_argument("--keep", action="store_true", help="keep each case's data folder and logs")
     ap.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     args = ap.parse_args(argv)
+    try:
+        args.env = dict(item.split("=", 1) for item in args.env)
+    except ValueError:
+        ap.error("--env takes NAME=VALUE")
 
     pg_server = _pg_url(args.pg_url)
     if "postgres" in args.backends and not pg_server:
@@ -452,8 +500,9 @@ async def main(argv: Sequence[str] | None = None) -> int:
             "warmup_jobs": WARMUP_JOBS,
             "clients": args.clients,
             "provider_latency_ms": args.latency_ms,
-            "processes": "1 x `unigate serve --no-workers` + 1 x `unigate worker --queue io --concurrency N`, "
-            "fresh database per case, all on this machine",
+            "processes": f"1 x `unigate serve --no-workers` + {args.worker_procs} x `unigate worker "
+            "--queue io --concurrency N`, fresh database per case, all on this machine",
+            "extra_env": args.env,
             "postgres_server": pg_server.rsplit("@", 1)[-1] if pg_server else None,
         },
         "results": results,
@@ -465,7 +514,9 @@ async def main(argv: Sequence[str] | None = None) -> int:
             for c in args.concurrency
             for s in results
             for p in results
-            if s["backend"] == "sqlite" and p["backend"] == "postgres" and s["concurrency"] == p["concurrency"] == c
+            if s["backend"] == "sqlite"
+            and p["backend"] == "postgres"
+            and s["concurrency"] == p["concurrency"] == c
         },
         "table": table.splitlines(),
     }

@@ -13,7 +13,9 @@
   whose heartbeat is stale ("retry stalled jobs"). A job over `max_attempts` runs ends `fail`.
 - Cancellation: a queued job ends at once; a running one is flagged and its Procrastinate job
   aborted, which cancels the asyncio task in whichever worker runs it.
-- Transient database errors inside a run are retried by Procrastinate with exponential backoff;
+- Transient database errors inside a run (claiming the job, or recording its end after the task
+  code failed) are retried by Procrastinate with exponential backoff, like a lost lease is re-run
+  by the table queue;
   finished Procrastinate rows are deleted (successful at once, others by the periodic cleanup).
 """
 
@@ -336,9 +338,12 @@ class ProcrastinateJobQueue(JobQueue):
             raise
         except Exception:
             log.exception("job %s handler crashed", job.id)
-            await self._fail(
-                job, {"message": "internal error while running the job", "error_code": "internal_error"}
-            )
+            try:
+                await self._fail(
+                    job, {"message": "internal error while running the job", "error_code": "internal_error"}
+                )
+            except Exception as exc:  # the database is away (likely why the handler failed): run again
+                raise _Transient(str(exc)) from exc
 
     async def _fail(self, job: Job, error: dict[str, Any]) -> None:
         await self.store.complete(
