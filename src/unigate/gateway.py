@@ -123,7 +123,7 @@ class Gateway:
                 heartbeat_s=self.settings.job_heartbeat_s,
                 stalled_after_s=max(self.settings.job_lease_s, 3 * self.settings.job_heartbeat_s),
                 sweep_s=self.settings.job_heartbeat_s,
-                poll_s=min(1.0, self.settings.job_heartbeat_s),
+                poll_s=self.settings.job_poll_interval_s,
             )
         return SqliteJobQueue(
             self.db,
@@ -132,6 +132,7 @@ class Gateway:
             lease_s=self.settings.job_lease_s,
             heartbeat_s=self.settings.job_heartbeat_s,
             max_attempts=self.settings.job_max_attempts,
+            max_idle_sleep_s=self.settings.job_poll_interval_s,
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -271,6 +272,7 @@ class Gateway:
             cached = self.result_cache.get(cache_key)
         if cached is not None:
             outcome = cached
+            self.engine.metrics.cache_hits.inc()
         else:
             result = await self.engine.execute(prepared, owner_id, timeout_s=self.settings.default_timeout_s)
             assert isinstance(result, Outcome)
@@ -290,6 +292,11 @@ class Gateway:
             original_response=outcome.original_response,
             show_original_response=show_original_response,
         ), cached is not None
+
+    async def metrics_text(self) -> bytes:
+        """Prometheus text: this process's counters and breakers, and the database's unfinished jobs."""
+        self.engine.metrics.set_jobs(await self.jobs.unfinished_counts())
+        return self.engine.metrics.render()
 
     async def submit(
         self,

@@ -48,7 +48,12 @@ class Settings(BaseSettings):
     # Jobs
     job_lease_s: float = 30.0
     job_heartbeat_s: float = 10.0
-    job_poll_interval_s: float = 0.05
+    job_poll_interval_s: float = Field(
+        0.2,
+        gt=0,
+        description="How often an idle worker looks for due jobs (a job submitted to another "
+        "process waits at most this long; in-process submissions wake the worker at once).",
+    )
     io_concurrency: int = 200
     cpu_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1)
     gpu_concurrency: int = Field(1, description="Jobs of the `gpu` queue run at once per worker process.")

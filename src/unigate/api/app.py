@@ -6,17 +6,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 
+from unigate.accounts.keys import ApiKey
+from unigate.api.auth import admin_key
 from unigate.api.fastlane import FastLaneMiddleware
 from unigate.api.idempotency import IdempotencyStore
 from unigate.api.openapi import get_openapi_base, with_subfeature_inputs
 from unigate.api.responses import json_response
 from unigate.api.routes import info, universal, upload
 from unigate.engine.errors import RequestError
+from unigate.engine.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from unigate.gateway import Gateway
 from unigate.settings import get_settings
 
@@ -104,5 +107,20 @@ def create_app(gateway: Gateway | None = None, *, announce_first_key: bool = Tru
     @app.get("/health", tags=["ops"], summary="Liveness")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        summary="Prometheus metrics of this process (admin key)",
+        response_class=Response,
+        responses={
+            200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+            401: {"description": "Missing or unknown API key"},
+            403: {"description": "Not an admin key"},
+        },
+    )
+    async def metrics(request: Request, _: Annotated[ApiKey, Depends(admin_key)]) -> Response:
+        gw: Gateway = request.app.state.gateway
+        return Response(await gw.metrics_text(), media_type=METRICS_CONTENT_TYPE)
 
     return app

@@ -26,6 +26,7 @@ from unigate.catalog.modelstring import ModelRef, ModelStringError, parse_fallba
 from unigate.catalog.registry import all_subfeatures
 from unigate.engine.breaker import Breakers, CircuitOpen
 from unigate.engine.errors import NotFound, RequestError
+from unigate.engine.metrics import Metrics
 from unigate.engine.pricing import ZERO, format_cost, price_usage
 from unigate.engine.retry import Phase, RetryPolicy, may_retry
 from unigate.engine.suggest import did_you_mean
@@ -167,6 +168,7 @@ class Engine:
         self._availability: dict[str, tuple[float, str | None]] = {}
         self.retry = retry or RetryPolicy()
         self.breakers = breakers or Breakers()
+        self.metrics = Metrics(self.breakers)
         self.call_timeouts: TimeoutOverrides = call_timeouts or {}
         self._limits_source: TimeoutOverrides = self.call_timeouts
         self._limits: dict[tuple[str, str, str, str], CallTimeouts] = {}
@@ -382,7 +384,28 @@ class Engine:
         With `inline_poll=False` a provider-side async job returns `Deferred` after launch or a
         pending poll, so that the caller (the job runner) re-polls later as a new short job.
         """
-        deadline = time.monotonic() + timeout_s
+        started = time.monotonic()
+        result = await self._execute(
+            prepared, owner_id, started + timeout_s, start_index, provider_job_id, provider_state,
+            inline_poll, job_id,
+        )  # fmt: skip
+        if isinstance(result, Outcome):
+            self.metrics.observe(
+                prepared.sub.key, result.provider, result.status, result.cost, time.monotonic() - started
+            )
+        return result
+
+    async def _execute(
+        self,
+        prepared: Prepared,
+        owner_id: str,
+        deadline: float,
+        start_index: int,
+        provider_job_id: str | None,
+        provider_state: dict[str, Any] | None,
+        inline_poll: bool,
+        job_id: str | None,
+    ) -> Outcome | Deferred:
         last: Outcome | None = None
         for index in range(start_index, len(prepared.routes)):
             route = prepared.routes[index]

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from unigate.db.database import Database
@@ -99,6 +99,16 @@ class Job:
 class JobStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def unfinished_counts(self) -> dict[str, int]:
+        """Jobs queued and running, whole database (served by the (state, lease_until) index)."""
+        query = (
+            select(jobs.c.state, func.count())
+            .where(jobs.c.state.in_(("queued", "running")))
+            .group_by(jobs.c.state)
+        )
+        rows = await self.db.read(lambda conn: conn.execute(query).all())
+        return {str(state): int(n) for state, n in rows}
 
     async def get(self, job_id: str, owner_id: str | None = None) -> Job | None:
         query = select(jobs).where(jobs.c.id == job_id)
