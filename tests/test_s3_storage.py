@@ -132,3 +132,29 @@ async def test_gateway_uploads_to_s3(tmp_path: Path, endpoint: str, bucket: str)
         assert await gw.files.storage.exists(rec.storage_key)
         await gw.files.delete(owner, [rec.id])
         assert not await gw.files.storage.exists(rec.storage_key)
+
+
+async def test_storage_keys_of_its_own_beside_the_amazon_providers(
+    tmp_path: Path, endpoint: str, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """UNIGATE_STORAGE_ACCESS_KEY_ID/SECRET sign storage requests; AWS_* stay the provider's."""
+    from unigate.gateway import Gateway
+    from unigate.settings import Settings
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "provider-key")
+    url = f"s3://{bucket}/files?endpoint={endpoint}"
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        storage_url=url,
+        storage_access_key_id="storage-key",
+        storage_secret_access_key="storage-secret",
+    )
+    async with Gateway(settings, run_workers=False) as gw:
+        storage = gw.files.storage
+        assert isinstance(storage, S3Storage)
+        assert storage._client._request_signer._credentials.access_key == "storage-key"
+        owner = await gw.library_owner()
+        rec = await gw.files.upload(owner, b"kept apart", "note.txt")
+        assert (await gw.files.load(owner, rec.id)).data == b"kept apart"
+    with pytest.raises(ValueError, match="or neither"):
+        Gateway(Settings(data_dir=tmp_path / "d2", storage_url=url, storage_access_key_id="only-id"))

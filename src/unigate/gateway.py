@@ -78,7 +78,7 @@ class Gateway:
         public_url = self.settings.public_url or f"http://{self.settings.host}:{self.settings.port}"
         signer = UrlSigner(secret, public_url, self.settings.resource_url_ttl_s)
         self.files = FileService(
-            self.db, storage_from_url(self.settings.resolved_storage_url), policy, signer
+            self.db, storage_from_url(self.settings.resolved_storage_url, self._storage_key()), policy, signer
         )
         self.engine = Engine(
             self.registry,
@@ -108,6 +108,14 @@ class Gateway:
         self._library_key: ApiKey | None = None
         self._started = False
         self._loop_thread: _LoopThread | None = None
+
+    def _storage_key(self) -> tuple[str, str] | None:
+        key_id, secret = self.settings.storage_access_key_id, self.settings.storage_secret_access_key
+        if bool(key_id) != bool(secret):
+            raise ValueError(
+                "set both UNIGATE_STORAGE_ACCESS_KEY_ID and UNIGATE_STORAGE_SECRET_ACCESS_KEY, or neither"
+            )
+        return (key_id, secret.get_secret_value()) if key_id and secret else None
 
     def _make_queue(self, concurrency: dict[str, int]) -> JobQueue:
         if self.db.is_postgres:

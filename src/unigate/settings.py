@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     io_concurrency: int = 200
     cpu_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1)
     gpu_concurrency: int = Field(1, description="Jobs of the `gpu` queue run at once per worker process.")
+    storage_access_key_id: str | None = Field(
+        None,
+        description="S3 storage's own access key id (with UNIGATE_STORAGE_SECRET_ACCESS_KEY); "
+        "unset: botocore's default chain, shared with the amazon provider.",
+    )
+    storage_secret_access_key: SecretStr | None = None
     webhook_key_file: Path | None = Field(
         None,
         description="RSA private key (PEM) that signs webhooks; created on first use when missing. "

@@ -32,7 +32,10 @@ class S3Storage:
         endpoint_url: str | None = None,
         region: str | None = None,
         path_style: bool | None = None,
+        access_key: tuple[str, str] | None = None,
     ) -> None:
+        """`access_key`: (key id, secret) for storage alone; None uses botocore's default chain
+        (environment, shared files, instance role), the one the `amazon` provider reads too."""
         try:
             import botocore.config  # type: ignore[import-untyped]
             import botocore.session  # type: ignore[import-untyped]
@@ -52,8 +55,11 @@ class S3Storage:
         )
         session = botocore.session.get_session()
         # botocore clients are thread-safe once created; creating one is not, so it happens here.
+        keys = {}
+        if access_key:
+            keys = {"aws_access_key_id": access_key[0], "aws_secret_access_key": access_key[1]}
         self._client: Any = session.create_client(
-            "s3", region_name=region or "us-east-1", endpoint_url=endpoint_url, config=config
+            "s3", region_name=region or "us-east-1", endpoint_url=endpoint_url, config=config, **keys
         )
         self._pool = ThreadPoolExecutor(_THREADS, thread_name_prefix="unigate-s3")
 
@@ -115,7 +121,7 @@ class S3Storage:
         self._client.close()
 
 
-def s3_from_url(url: str) -> S3Storage:
+def s3_from_url(url: str, access_key: tuple[str, str] | None = None) -> S3Storage:
     """``s3://bucket[/prefix][?endpoint=URL&region=NAME&path_style=true|false]``."""
     parts = urlsplit(url)
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
@@ -129,4 +135,5 @@ def s3_from_url(url: str) -> S3Storage:
         endpoint_url=query.get("endpoint") or None,
         region=query.get("region") or None,
         path_style=None if path_style is None else path_style.lower() in ("1", "true", "yes"),
+        access_key=access_key,
     )

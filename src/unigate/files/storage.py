@@ -105,7 +105,7 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def storage_from_url(url: str) -> Storage:
+def storage_from_url(url: str, s3_access_key: tuple[str, str] | None = None) -> Storage:
     """Storage for a configuration value: ``file:///path`` or a plain path.
 
     ``s3://bucket/prefix?endpoint=...`` selects S3-compatible storage (unigate.files.s3); other
@@ -127,7 +127,7 @@ def storage_from_url(url: str) -> Storage:
     if parts.scheme.lower() == "s3":  # imported here: botocore is an optional extra (`s3`)
         from unigate.files.s3 import s3_from_url
 
-        return s3_from_url(url)
+        return s3_from_url(url, s3_access_key)
     raise ValueError(
         f"unsupported storage URL scheme {parts.scheme!r} in {url!r}: "
         "use file:///path, a plain path or s3://bucket/prefix"
