@@ -11,7 +11,15 @@ from pathlib import Path
 
 import httpx
 
-from tests.serverproc import ADMIN_KEY, FAKE_PROVIDERS, ServerProcess, db_rows, run_cli, unigate_env
+from tests.serverproc import (
+    ADMIN_KEY,
+    FAKE_PROVIDERS,
+    ServerProcess,
+    db_rows,
+    free_port,
+    run_cli,
+    unigate_env,
+)
 
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
@@ -46,8 +54,12 @@ def test_api_only_server_and_a_separate_worker_process(tmp_path: Path) -> None:
             # No worker yet: the API-only server leaves them queued.
             assert {row[0] for row in db_rows(data, "SELECT state FROM jobs")} == {"queued"}
 
+            metrics_port = free_port()
             worker = ServerProcess(
-                data, env, tmp_path / "worker.log", args=("worker", "--queue", "io", "--concurrency", "4")
+                data,
+                env,
+                tmp_path / "worker.log",
+                args=("worker", "--queue", "io", "--concurrency", "4", "--metrics-port", str(metrics_port)),
             )
             procs.append(worker)
 
@@ -58,6 +70,9 @@ def test_api_only_server_and_a_separate_worker_process(tmp_path: Path) -> None:
 
             worker.wait_until(all_done, 30.0, "the worker to run every job")
         assert "serving io (4 at once)" in worker.output()
+        scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10.0).text
+        ok = 'unigate_requests_total{provider="fake",status="success",subfeature="text/embeddings"} 20.0'
+        assert ok in scraped, scraped
         assert worker.terminate() == 0, worker.output()
         assert "unigate worker stopped" in worker.output()
         assert "Traceback" not in worker.output() + api.output()

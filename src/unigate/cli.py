@@ -65,6 +65,11 @@ def worker(
             help="Jobs run at once per queue (default: UNIGATE_IO/CPU/GPU_CONCURRENCY)",
         ),
     ] = None,
+    metrics_port: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(help="Serve this worker's Prometheus metrics at http://HOST:PORT/metrics"),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Address for --metrics-port")] = "127.0.0.1",
 ) -> None:
     """Run job workers without the HTTP server (as many processes, on as many machines, as needed).
 
@@ -85,10 +90,11 @@ def worker(
         "gpu": settings.gpu_concurrency,
     }
     limits = {q: concurrency or defaults[q] for q in queues}
-    asyncio.run(_run_worker(settings, limits))
+    metrics = (metrics_host, metrics_port) if metrics_port is not None else None
+    asyncio.run(_run_worker(settings, limits, metrics))
 
 
-async def _run_worker(settings: Any, limits: dict[str, int]) -> None:
+async def _run_worker(settings: Any, limits: dict[str, int], metrics: tuple[str, int] | None) -> None:
     import signal
 
     from unigate.gateway import Gateway
@@ -99,6 +105,11 @@ async def _run_worker(settings: Any, limits: dict[str, int]) -> None:
         loop.add_signal_handler(sig, stop.set)
     gateway = Gateway(settings, run_workers=True, concurrency=limits)
     await gateway.start()
+    if metrics is not None:
+        from prometheus_client import start_http_server
+
+        # A small server thread: outcomes, cost, latency and breakers of the jobs this process runs.
+        start_http_server(metrics[1], metrics[0], registry=gateway.engine.metrics.registry)
     served = ", ".join(f"{q} ({n} at once)" for q, n in limits.items())
     typer.echo(f"unigate worker serving {served}", err=False)
     sys.stdout.flush()
