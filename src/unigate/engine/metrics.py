@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -81,12 +81,22 @@ class Metrics:
         )
         if breakers is not None:
             self.registry.register(_BreakerCollector(breakers))
+        self._children: dict[tuple[str, str, str], tuple[Any, Any, Any]] = {}
 
     def observe(self, subfeature: str, provider: str, status: str, cost: Decimal, seconds: float) -> None:
-        self.requests.labels(subfeature, provider, status).inc()
+        key = (subfeature, provider, status)
+        children = self._children.get(key)
+        if children is None:  # `labels()` costs several microseconds: resolve each series once
+            children = self._children[key] = (
+                self.requests.labels(subfeature, provider, status),
+                self.cost.labels(subfeature, provider),
+                self.duration.labels(subfeature),
+            )
+        requests, spent, duration = children
+        requests.inc()
         if cost:
-            self.cost.labels(subfeature, provider).inc(float(cost))
-        self.duration.labels(subfeature).observe(seconds)
+            spent.inc(float(cost))
+        duration.observe(seconds)
 
     def set_jobs(self, counts: Mapping[str, int]) -> None:
         for state in ("queued", "running"):
