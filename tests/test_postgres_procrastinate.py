@@ -37,10 +37,10 @@ async def db() -> AsyncIterator[Database]:
             await database.close()
 
 
-def _queue(db: Database, **kw: float) -> ProcrastinateJobQueue:
+def _queue(db: Database, keep_finished_s: float = 3600.0) -> ProcrastinateJobQueue:
     return ProcrastinateJobQueue(
         db, JobStore(db), concurrency={"io": 4}, heartbeat_s=0.2, stalled_after_s=1, sweep_s=0.2,
-        poll_s=0.1, stop_timeout_s=2, **kw,
+        poll_s=0.1, stop_timeout_s=2, keep_finished_s=keep_finished_s,
     )  # fmt: skip
 
 

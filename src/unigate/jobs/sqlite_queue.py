@@ -128,7 +128,11 @@ class SqliteJobQueue(JobQueue):
 
         def do(conn: Connection) -> int:
             res = conn.execute(
-                update(jobs).where(jobs.c.id == job_id, jobs.c.state == "running").values(**values)
+                update(jobs)
+                # Only while this worker holds the lease: a worker that lost it (stalled past the
+                # lease, the job re-claimed elsewhere) must not put a running job back in the queue.
+                .where(jobs.c.id == job_id, jobs.c.state == "running", jobs.c.lease_owner == self.worker_id)
+                .values(**values)
             )
             return int(res.rowcount)
 
@@ -206,8 +210,11 @@ class SqliteJobQueue(JobQueue):
             timeout = min(timeout, max(0.0, float(next_at) - time.time()))
         if timeout <= 0:
             return
+        # Not `asyncio.wait_for`: on Python 3.11 it swallows a cancellation (a shutdown) that
+        # arrives while the wake event is being set, and the runner would never stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
 
     async def _claim(self, queue: str, limit: int) -> list[Job]:
         now = time.time()

@@ -163,8 +163,11 @@ class WebhookSender:
                 sent = 0
             if not sent:
                 self.wake.clear()
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that
+                # arrives as the event is set, and the sender would never stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), self.poll_s)
+                    async with asyncio.timeout(self.poll_s):
+                        await self.wake.wait()
 
     async def send_due(self) -> int:
         now = time.time()
