@@ -14,7 +14,7 @@ from typing import Any
 from unigate.engine.errors import RequestError
 from unigate.engine.executor import Deferred, Engine, Outcome
 from unigate.jobs.queue import JobQueue
-from unigate.jobs.store import FAIL, Job, JobStore
+from unigate.jobs.store import Job, JobStore
 
 
 class JobRunner:
@@ -46,16 +46,7 @@ class JobRunner:
                 asynchronous=True,
             )
         except RequestError as exc:  # e.g. the uploaded file was deleted after submission
-            await self.store.complete(
-                job.id,
-                status=FAIL,
-                provider=job.provider,
-                model=job.model,
-                output=None,
-                original_response=None,
-                error={"message": str(exc), "error_code": exc.error_code},
-                cost=job.cost,
-            )
+            await self.store.fail(job, {"message": str(exc), "error_code": exc.error_code})
             return
         state: dict[str, Any] = job.provider_state or {}
         result = await self.engine.execute(

@@ -36,8 +36,15 @@ from sqlalchemy.engine import Connection, make_url
 
 from unigate.db.database import Database
 from unigate.db.tables import jobs
-from unigate.jobs.queue import CancelResult, JobHandler, JobQueue, NewJob
-from unigate.jobs.sqlite_queue import CANCELLED_ERROR
+from unigate.jobs.queue import (
+    CANCELLED_ERROR,
+    INTERNAL_ERROR,
+    CancelResult,
+    JobHandler,
+    JobQueue,
+    NewJob,
+    interrupted_error,
+)
 from unigate.jobs.store import FAIL, PROCESSING, Job, JobStore, requeue_values
 
 if TYPE_CHECKING:
@@ -330,15 +337,12 @@ class ProcrastinateJobQueue(JobQueue):
         if job is None:  # already finished (or cancelled): a late or duplicate delivery
             return
         if job.cancel_requested:
-            await self._fail(job, CANCELLED_ERROR)
+            await self.store.fail(job, CANCELLED_ERROR)
             return
         if job.attempts > self.max_attempts:
-            await self._fail(
+            await self.store.fail(
                 job,
-                {
-                    "message": f"the job was interrupted {job.attempts - 1} times (crashes or timeouts)",
-                    "error_code": "job_interrupted",
-                },
+                interrupted_error(job.attempts),
             )
             return
         try:
@@ -348,30 +352,16 @@ class ProcrastinateJobQueue(JobQueue):
         except Exception:
             log.exception("job %s handler crashed", job.id)
             try:
-                await self._fail(
-                    job, {"message": "internal error while running the job", "error_code": "internal_error"}
-                )
+                await self.store.fail(job, INTERNAL_ERROR)
             except Exception as exc:  # the database is away (likely why the handler failed): run again
                 raise _Transient(str(exc)) from exc
-
-    async def _fail(self, job: Job, error: dict[str, Any]) -> None:
-        await self.store.complete(
-            job.id,
-            status=FAIL,
-            provider=job.provider,
-            model=job.model,
-            output=None,
-            original_response=None,
-            error=error,
-            cost=job.cost,
-        )
 
     async def _interrupted(self, job_id: str, *, user_cancelled: bool) -> None:
         job = await self.store.get(job_id)
         if job is None or job.state == "done":
             return
         if user_cancelled or job.cancel_requested:
-            await self._fail(job, CANCELLED_ERROR)
+            await self.store.fail(job, CANCELLED_ERROR)
         else:  # shutting down: hand the job back so another worker picks it up at once
             await self.reschedule(job_id, delay_s=0, reset_attempts=False)
 

@@ -17,6 +17,18 @@ from unigate.jobs.store import Job
 JobHandler = Callable[[Job], Awaitable[None]]
 CancelResult = Literal["cancelled", "cancelling", "finished", "not_found"]
 
+# The errors every backend records when it ends a job itself rather than through the handler.
+CANCELLED_ERROR = {"message": "the job was cancelled", "error_code": "cancelled"}
+INTERNAL_ERROR = {"message": "internal error while running the job", "error_code": "internal_error"}
+
+
+def interrupted_error(attempts: int) -> dict[str, str]:
+    """A job claimed more times than allowed: each earlier run died (crash, kill, lease timeout)."""
+    return {
+        "message": f"the job was interrupted {attempts - 1} times (crashes or timeouts)",
+        "error_code": "job_interrupted",
+    }
+
 
 @dataclass(slots=True)
 class NewJob:

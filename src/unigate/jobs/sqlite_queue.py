@@ -22,7 +22,15 @@ from sqlalchemy.engine import Connection
 
 from unigate.db.database import Database
 from unigate.db.tables import jobs
-from unigate.jobs.queue import CancelResult, JobHandler, JobQueue, NewJob
+from unigate.jobs.queue import (
+    CANCELLED_ERROR,
+    INTERNAL_ERROR,
+    CancelResult,
+    JobHandler,
+    JobQueue,
+    NewJob,
+    interrupted_error,
+)
 from unigate.jobs.store import FAIL, PROCESSING, Job, JobStore, requeue_values
 
 log = logging.getLogger(__name__)
@@ -54,8 +62,6 @@ _CLAIM = (
     .returning(*jobs.c)
 )
 _NEXT_RUN_AT = select(func.min(jobs.c.run_at)).where(jobs.c.state == "queued")
-
-CANCELLED_ERROR = {"message": "the job was cancelled", "error_code": "cancelled"}
 
 
 class SqliteJobQueue(JobQueue):
@@ -247,54 +253,24 @@ class SqliteJobQueue(JobQueue):
     async def _run_one(self, job: Job, handler: JobHandler) -> None:
         try:
             if job.cancel_requested:
-                await self._record_cancel(job)
+                await self.store.fail(job, CANCELLED_ERROR)
                 return
             if job.attempts > self.max_attempts:
-                await self.store.complete(
-                    job.id,
-                    status=FAIL,
-                    provider=job.provider,
-                    model=job.model,
-                    output=None,
-                    original_response=None,
-                    error={
-                        "message": f"the job was interrupted {job.attempts - 1} times (crashes or timeouts)",
-                        "error_code": "job_interrupted",
-                    },
-                    cost=job.cost,
+                await self.store.fail(
+                    job,
+                    interrupted_error(job.attempts),
                 )
                 return
             await handler(job)
         except asyncio.CancelledError:
             if job.id in self._user_cancelled:
-                await asyncio.shield(self._record_cancel(job))
+                await asyncio.shield(self.store.fail(job, CANCELLED_ERROR))
             else:  # shutting down: hand the job back so the next start picks it up at once
                 await asyncio.shield(self.reschedule(job.id, delay_s=0, reset_attempts=False))
             raise
         except Exception:
             log.exception("job %s handler crashed", job.id)
-            await self.store.complete(
-                job.id,
-                status=FAIL,
-                provider=job.provider,
-                model=job.model,
-                output=None,
-                original_response=None,
-                error={"message": "internal error while running the job", "error_code": "internal_error"},
-                cost=job.cost,
-            )
-
-    async def _record_cancel(self, job: Job) -> None:
-        await self.store.complete(
-            job.id,
-            status=FAIL,
-            provider=job.provider,
-            model=job.model,
-            output=None,
-            original_response=None,
-            error=CANCELLED_ERROR,
-            cost=job.cost,
-        )
+            await self.store.fail(job, INTERNAL_ERROR)
 
     def _cancel_local(self, job_id: str) -> None:
         task = self._active.get(job_id)

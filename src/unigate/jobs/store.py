@@ -174,6 +174,19 @@ class JobStore:
 
         return await self.db.write(do) == 1
 
+    async def fail(self, job: Job, error: dict[str, Any]) -> bool:
+        """End a job with `fail` and `error`, keeping what it had cost so far."""
+        return await self.complete(
+            job.id,
+            status=FAIL,
+            provider=job.provider,
+            model=job.model,
+            output=None,
+            original_response=None,
+            error=error,
+            cost=job.cost,
+        )
+
 
 def requeue_values(
     delay_s: float, provider_job_id: str | None, provider_state: dict[str, Any] | None, reset_attempts: bool
