@@ -113,12 +113,15 @@ async def translate(text: str, pair: Pair, timeout: float) -> str:
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
-        out, err = await asyncio.wait_for(proc.communicate(text.encode("utf-8")), timeout)
+        async with asyncio.timeout(timeout):
+            out, err = await proc.communicate(text.encode("utf-8"))
     except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()
         raise ProviderTimeout(f"apertium {pair.mode} took longer than {timeout:.0f} s") from None
+    finally:
+        if proc.returncode is None:  # timed out, or the job was cancelled: leave no process behind
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await asyncio.shield(proc.wait())
     if proc.returncode != 0:
         message = err.decode("utf-8", "replace").strip()[:500]
         raise ProviderServerError(f"apertium {pair.mode} failed (exit {proc.returncode}): {message}")
