@@ -47,6 +47,21 @@ def pg() -> Iterator[tuple[str, Engine]]:
             engine.dispose()
 
 
+# Log lines that mean a job or the recovery went wrong (a kill -9 itself leaves none).
+_TROUBLE = ("handler crashed", "sweep failed", "recovering the stalled delivery")
+
+
+def _trouble_in_logs(tmp: Path) -> list[str]:
+    """Each troubled log line with the traceback that follows it (for the failure message)."""
+    found = []
+    for log in sorted(tmp.glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        for i, line in enumerate(lines):
+            if any(t in line for t in _TROUBLE):
+                found.append(f"{log.name}: " + "\n".join(lines[i : i + 40]))
+    return found
+
+
 def _count(engine: Engine, query: str, **params: Any) -> int:
     with engine.connect() as conn:
         return int(conn.execute(text(query), params).scalar_one())
@@ -221,6 +236,8 @@ def test_two_apis_two_workers_kill_9_loses_nothing_and_launches_once(
         finally:
             cluster.stop()
 
+    trouble = _trouble_in_logs(tmp_path)
+    assert not trouble, f"{len(trouble)} errors logged; the first:\n{trouble[0]}"
     accepted = submitter.accepted
     assert len(accepted) == N_JOBS and len(set(accepted.values())) == N_JOBS  # one job per key
     assert len(rows) == N_JOBS and {r.id for r in rows} == set(accepted.values())  # none lost, no extra

@@ -13,13 +13,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from tests.pgtest import fresh_database, requires_pg
 from unigate.accounts.keys import KeyStore
 from unigate.db.database import Database
 from unigate.db.migrate import SchemaOutdated, upgrade
-from unigate.jobs.procrastinate_queue import ProcrastinateJobQueue, apply_schema, check_schema
-from unigate.jobs.queue import NewJob
+from unigate.jobs.procrastinate_queue import TASK_NAME, ProcrastinateJobQueue, apply_schema, check_schema
+from unigate.jobs.queue import CANCELLED_ERROR, NewJob
 from unigate.jobs.store import Job, JobStore
 
 pytestmark = requires_pg
@@ -130,3 +131,114 @@ async def test_cleanup_removes_finished_deliveries(db: Database) -> None:
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def _stalled_delivery(db: Database, job_id: str, *, abort: bool = False) -> None:
+    """A delivery held by a worker that is gone (as after kill -9 and the worker's pruning), and
+    the job row as that worker left it: running."""
+
+    def do(c: Connection) -> None:
+        c.execute(
+            text(
+                "INSERT INTO procrastinate_jobs (queue_name, task_name, queueing_lock, args, status, "
+                "abort_requested) VALUES ('io', :task, :id, CAST(:args AS jsonb), 'doing', :abort)"
+            ),
+            {"task": TASK_NAME, "id": job_id, "args": json.dumps({"job_id": job_id}), "abort": abort},
+        )
+        c.execute(text("UPDATE jobs SET state = 'running', cancel_requested = :abort WHERE id = :id"),
+                  {"id": job_id, "abort": abort})  # fmt: skip
+
+    await db.write(do)
+
+
+async def test_a_stalled_delivery_beside_a_newer_one_is_dropped_not_revived(db: Database) -> None:
+    # A worker deferred the job's next re-poll, then died before its own delivery finished.
+    apply_schema(db)
+    queue = _queue(db)
+    new = await _job(db)
+    await queue.enqueue(new)  # stands for the deferred re-poll: waiting
+    await _stalled_delivery(db, new.id)
+    assert [s for s, _ in await _deliveries(db, new.id)] == ["todo", "doing"]
+    assert await queue.retry_stalled() == 0
+    assert [s for s, _ in await _deliveries(db, new.id)] == ["todo"]  # one delivery: no twin run
+
+
+async def test_a_job_whose_only_delivery_stalled_runs_again(db: Database) -> None:
+    apply_schema(db)
+    queue, store = _queue(db), JobStore(db)
+    new = await _job(db)
+    await queue.enqueue(new)
+    await db.write(lambda c: c.execute(text("DELETE FROM procrastinate_jobs WHERE queueing_lock = :id"),
+                                       {"id": new.id}))  # fmt: skip
+    await _stalled_delivery(db, new.id)
+    assert await queue.retry_stalled() == 1
+    assert [s for s, _ in await _deliveries(db, new.id)] == ["todo"]
+
+    async def handler(job: Job) -> None:
+        await store.complete(
+            job.id, status="success", provider="fake", model=None, output={}, original_response=None,
+            error=None, cost="0.000",
+        )  # fmt: skip
+
+    async def done() -> bool:
+        job = await store.get(new.id)
+        return job is not None and job.state == "done"
+
+    task = asyncio.create_task(queue.run(handler))
+    try:
+        await _until(done)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    job = await store.get(new.id)
+    assert job is not None and job.status == "success"
+
+
+async def test_a_stalled_delivery_of_a_cancelled_job_ends_it_cancelled(db: Database) -> None:
+    apply_schema(db)
+    queue, store = _queue(db), JobStore(db)
+    new = await _job(db)
+    await queue.enqueue(new)
+    await db.write(lambda c: c.execute(text("DELETE FROM procrastinate_jobs WHERE queueing_lock = :id"),
+                                       {"id": new.id}))  # fmt: skip
+    await _stalled_delivery(db, new.id, abort=True)  # cancel asked while its worker was dying
+    assert await queue.retry_stalled() == 1
+
+    async def handler(_: Job) -> None:
+        raise AssertionError("a cancelled job must not run")
+
+    async def done() -> bool:
+        job = await store.get(new.id)
+        return job is not None and job.state == "done"
+
+    task = asyncio.create_task(queue.run(handler))
+    try:
+        await _until(done)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    job = await store.get(new.id)
+    assert job is not None and job.status == "fail" and job.error == CANCELLED_ERROR
+
+
+async def test_reschedule_replaces_a_duplicate_waiting_delivery(db: Database) -> None:
+    apply_schema(db)
+    queue = _queue(db)
+    new = await _job(db)
+    await queue.enqueue(new)  # a waiting duplicate (e.g. revived by an older recovery)
+    await db.write(
+        lambda c: c.execute(text("UPDATE jobs SET state = 'running' WHERE id = :id"), {"id": new.id})
+    )
+    assert await queue.reschedule(new.id, delay_s=30.0, provider_job_id="vendor-1")
+    [(status, _)] = await _deliveries(db, new.id)
+    assert status == "todo"
+    due = await db.read(
+        lambda c: c.execute(
+            text(
+                "SELECT EXTRACT(EPOCH FROM scheduled_at - NOW()) FROM procrastinate_jobs "
+                "WHERE queueing_lock = :id"
+            ),
+            {"id": new.id},
+        ).scalar_one()
+    )
+    assert 20 < float(due) <= 30  # the newest schedule won

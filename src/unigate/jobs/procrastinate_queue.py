@@ -9,8 +9,12 @@
   completion (and `JobStore.complete` records only the first end anyway).
 - Re-polls and retries (`reschedule`) update the row and defer a new Procrastinate job with
   `scheduled_at` = now + delay, in one transaction: a chain of short jobs, never an in-task sleep.
-- Crashed workers: Procrastinate workers heartbeat; a periodic sweep re-queues the jobs of workers
-  whose heartbeat is stale ("retry stalled jobs"). A job over `max_attempts` runs ends `fail`.
+  A waiting delivery already there is replaced (the newest schedule wins).
+- Crashed workers: Procrastinate workers heartbeat; a periodic sweep re-queues a delivery held by
+  a worker whose heartbeat is stale, but only when it is the job's last one: a worker killed
+  after deferring the job's next re-poll leaves a stale delivery beside a newer one, and reviving
+  it would run the job twice at once. Each such decision holds the job row's lock, as `reschedule`
+  and the claim do. A job over `max_attempts` runs ends `fail`.
 - Cancellation: a queued job ends at once; a running one is flagged and its Procrastinate job
   aborted, which cancels the asyncio task in whichever worker runs it.
 - Transient database errors inside a run (claiming the job, or recording its end after the task
@@ -22,7 +26,7 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -67,6 +71,33 @@ _ABORT = text(
     "SELECT procrastinate_cancel_job_v1(id, true, false) FROM procrastinate_jobs "
     "WHERE queueing_lock = :lock AND status IN ('todo', 'doing')"
 )
+# Deliveries held by workers whose heartbeat is stale or that are gone (Procrastinate's own
+# definition of a stalled job).
+_STALLED = text(
+    "SELECT j.id, j.queueing_lock FROM procrastinate_jobs j "
+    "LEFT JOIN procrastinate_workers w ON w.id = j.worker_id "
+    "WHERE j.status = 'doing' AND (w.id IS NULL OR w.last_heartbeat < NOW() - make_interval(secs => :after))"
+)
+# The same, for one delivery, locked: another sweeper may have re-queued it since it was listed.
+_STILL_STALLED = text(
+    "SELECT j.id FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id "
+    "WHERE j.id = :id AND j.status = 'doing' "
+    "AND (w.id IS NULL OR w.last_heartbeat < NOW() - make_interval(secs => :after)) FOR UPDATE OF j"
+)
+# Other deliveries of the same job that will still run it: waiting, or held by a live worker.
+_LIVE_SIBLINGS = text(
+    "SELECT count(*) FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id "
+    "WHERE j.queueing_lock = :lock AND j.id <> :id AND (j.status = 'todo' OR (j.status = 'doing' "
+    "AND w.last_heartbeat >= NOW() - make_interval(secs => :after)))"
+)
+# Re-queue a stalled delivery now. A pending abort is cleared first (a waiting delivery cannot
+# carry one): the run that follows sees the job's own `cancel_requested` and ends it cancelled.
+_CLEAR_ABORT = text(
+    "UPDATE procrastinate_jobs SET abort_requested = false WHERE id = :id AND status = 'doing'"
+)
+_REQUEUE = text("SELECT procrastinate_retry_job_v2(:id, NOW(), NULL, NULL, NULL)")
+_DROP_DELIVERY = text("SELECT procrastinate_finish_job_v1(:id, 'failed', true)")
+_DROP_WAITING = text("DELETE FROM procrastinate_jobs WHERE queueing_lock = :lock AND status = 'todo'")
 _CLEANUP = text(
     "DELETE FROM procrastinate_jobs WHERE status IN ('succeeded', 'failed', 'cancelled', 'aborted') "
     "AND NOT EXISTS (SELECT 1 FROM procrastinate_events e WHERE e.job_id = procrastinate_jobs.id "
@@ -197,6 +228,8 @@ class ProcrastinateJobQueue(JobQueue):
             ).scalar()
             if queue is None:
                 return False
+            # A waiting delivery can only be a duplicate here (this run holds the job): replace it.
+            conn.execute(_DROP_WAITING, {"lock": job_id})
             conn.execute(_DEFER, self._defer_params(job_id, queue, delay_s))
             return True
 
@@ -297,7 +330,7 @@ class ProcrastinateJobQueue(JobQueue):
                 for n in range(_fetchers(limit))
             ]
             tasks = [asyncio.create_task(w.run(), name=f"procrastinate-worker-{w.queues}") for w in workers]  # type: ignore[no-untyped-call]
-            sweeper = asyncio.create_task(self._sweep_loop(app), name="unigate-procrastinate-sweep")
+            sweeper = asyncio.create_task(self._sweep_loop(), name="unigate-procrastinate-sweep")
             try:
                 # Normally forever; returns early only when a worker dies (its error is re-raised).
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
@@ -365,28 +398,45 @@ class ProcrastinateJobQueue(JobQueue):
         else:  # shutting down: hand the job back so another worker picks it up at once
             await self.reschedule(job_id, delay_s=0, reset_attempts=False)
 
-    async def _sweep_loop(self, app: procrastinate.App) -> None:
+    async def _sweep_loop(self) -> None:
         last_cleanup = 0.0
         while True:
             await asyncio.sleep(self.sweep_s)
             try:
-                await self.retry_stalled(app)
+                await self.retry_stalled()
                 if time.monotonic() - last_cleanup > 600:
                     last_cleanup = time.monotonic()
                     await self.db.write(lambda c: c.execute(_CLEANUP, {"keep_s": self.keep_finished_s}))
             except Exception:
                 log.exception("procrastinate sweep failed")
 
-    async def retry_stalled(self, app: procrastinate.App) -> int:
-        """Re-queue the deliveries held by workers whose heartbeat stopped (kill -9, lost machine)."""
-        stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled_after_s)
-        n = 0
-        for pj in stalled:
-            assert pj.id is not None
-            log.warning("re-queuing job %s of a stalled worker", pj.queueing_lock)
-            await app.job_manager.retry_job_by_id_async(pj.id, retry_at=dt.datetime.now(dt.UTC))
-            n += 1
-        return n
+    async def retry_stalled(self) -> int:
+        """Re-queue the deliveries held by workers whose heartbeat stopped (kill -9, lost machine)
+        when they are their job's last; drop the others. Returns how many were re-queued."""
+        after = {"after": self.stalled_after_s}
+        stalled = await self.db.read(lambda c: c.execute(_STALLED, after).all())
+        requeued = 0
+        for delivery_id, job_id in stalled:
+            try:
+                requeued += await self.db.write(
+                    functools.partial(self._recover, delivery_id=delivery_id, job_id=job_id)
+                )
+            except Exception:  # one delivery's trouble must not keep the others stalled
+                log.exception("recovering the stalled delivery %s of job %s failed", delivery_id, job_id)
+        return requeued
+
+    def _recover(self, conn: Connection, *, delivery_id: int, job_id: str | None) -> bool:
+        state = conn.execute(select(jobs.c.state).where(jobs.c.id == job_id).with_for_update()).scalar()
+        params = {"id": delivery_id, "lock": job_id, "after": self.stalled_after_s}
+        if conn.execute(_STILL_STALLED, params).first() is None:
+            return False
+        if state in ("queued", "running") and not conn.execute(_LIVE_SIBLINGS, params).scalar_one():
+            log.warning("re-queuing job %s of a stalled worker", job_id)
+            conn.execute(_CLEAR_ABORT, params)
+            conn.execute(_REQUEUE, params)
+            return True
+        conn.execute(_DROP_DELIVERY, params)  # the job is over, or a newer delivery will run it
+        return False
 
 
 def _fetchers(concurrency: int) -> int:
