@@ -20,7 +20,7 @@ from unigate.accounts.keys import KeyStore
 from unigate.db.database import Database
 from unigate.db.migrate import SchemaOutdated, upgrade
 from unigate.jobs.procrastinate_queue import TASK_NAME, ProcrastinateJobQueue, apply_schema, check_schema
-from unigate.jobs.queue import CANCELLED_ERROR, NewJob
+from unigate.jobs.queue import CANCELLED_ERROR, JobHandler, NewJob
 from unigate.jobs.store import Job, JobStore
 
 pytestmark = requires_pg
@@ -163,16 +163,40 @@ async def test_a_stalled_delivery_beside_a_newer_one_is_dropped_not_revived(db: 
     assert [s for s, _ in await _deliveries(db, new.id)] == ["todo"]  # one delivery: no twin run
 
 
-async def test_a_job_whose_only_delivery_stalled_runs_again(db: Database) -> None:
-    apply_schema(db)
-    queue, store = _queue(db), JobStore(db)
+async def _only_a_stalled_delivery(db: Database, queue: ProcrastinateJobQueue, *, abort: bool) -> str:
+    """A job whose one delivery is held by a dead worker; returns the job id."""
     new = await _job(db)
     await queue.enqueue(new)
     await db.write(lambda c: c.execute(text("DELETE FROM procrastinate_jobs WHERE queueing_lock = :id"),
                                        {"id": new.id}))  # fmt: skip
-    await _stalled_delivery(db, new.id)
+    await _stalled_delivery(db, new.id, abort=abort)
+    return new.id
+
+
+async def _run_until_done(queue: ProcrastinateJobQueue, handler: JobHandler, job_id: str) -> Job:
+    store = JobStore(queue.db)
+
+    async def done() -> bool:
+        job = await store.get(job_id)
+        return job is not None and job.state == "done"
+
+    task = asyncio.create_task(queue.run(handler))
+    try:
+        await _until(done)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    job = await store.get(job_id)
+    assert job is not None
+    return job
+
+
+async def test_a_job_whose_only_delivery_stalled_runs_again(db: Database) -> None:
+    apply_schema(db)
+    queue, store = _queue(db), JobStore(db)
+    job_id = await _only_a_stalled_delivery(db, queue, abort=False)
     assert await queue.retry_stalled() == 1
-    assert [s for s, _ in await _deliveries(db, new.id)] == ["todo"]
+    assert [s for s, _ in await _deliveries(db, job_id)] == ["todo"]
 
     async def handler(job: Job) -> None:
         await store.complete(
@@ -180,45 +204,20 @@ async def test_a_job_whose_only_delivery_stalled_runs_again(db: Database) -> Non
             error=None, cost="0.000",
         )  # fmt: skip
 
-    async def done() -> bool:
-        job = await store.get(new.id)
-        return job is not None and job.state == "done"
-
-    task = asyncio.create_task(queue.run(handler))
-    try:
-        await _until(done)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-    job = await store.get(new.id)
-    assert job is not None and job.status == "success"
+    assert (await _run_until_done(queue, handler, job_id)).status == "success"
 
 
 async def test_a_stalled_delivery_of_a_cancelled_job_ends_it_cancelled(db: Database) -> None:
     apply_schema(db)
-    queue, store = _queue(db), JobStore(db)
-    new = await _job(db)
-    await queue.enqueue(new)
-    await db.write(lambda c: c.execute(text("DELETE FROM procrastinate_jobs WHERE queueing_lock = :id"),
-                                       {"id": new.id}))  # fmt: skip
-    await _stalled_delivery(db, new.id, abort=True)  # cancel asked while its worker was dying
+    queue = _queue(db)
+    job_id = await _only_a_stalled_delivery(db, queue, abort=True)  # cancel asked as its worker died
     assert await queue.retry_stalled() == 1
 
     async def handler(_: Job) -> None:
         raise AssertionError("a cancelled job must not run")
 
-    async def done() -> bool:
-        job = await store.get(new.id)
-        return job is not None and job.state == "done"
-
-    task = asyncio.create_task(queue.run(handler))
-    try:
-        await _until(done)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-    job = await store.get(new.id)
-    assert job is not None and job.status == "fail" and job.error == CANCELLED_ERROR
+    job = await _run_until_done(queue, handler, job_id)
+    assert job.status == "fail" and job.error == CANCELLED_ERROR
 
 
 async def test_reschedule_replaces_a_duplicate_waiting_delivery(db: Database) -> None:
@@ -227,7 +226,10 @@ async def test_reschedule_replaces_a_duplicate_waiting_delivery(db: Database) ->
     new = await _job(db)
     await queue.enqueue(new)  # a waiting duplicate (e.g. revived by an older recovery)
     await db.write(
-        lambda c: c.execute(text("UPDATE jobs SET state = 'running' WHERE id = :id"), {"id": new.id})
+        lambda c: c.execute(
+            text("UPDATE jobs SET state = 'running', lease_owner = :me WHERE id = :id"),
+            {"id": new.id, "me": queue.worker_id},
+        )
     )
     assert await queue.reschedule(new.id, delay_s=30.0, provider_job_id="vendor-1")
     [(status, _)] = await _deliveries(db, new.id)

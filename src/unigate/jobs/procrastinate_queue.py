@@ -222,7 +222,9 @@ class ProcrastinateJobQueue(JobQueue):
         def do(conn: Connection) -> bool:
             queue = conn.execute(
                 update(jobs)
-                .where(jobs.c.id == job_id, jobs.c.state == "running")
+                # Only the run that holds the job (a run whose worker was taken for dead, and
+                # whose job was claimed again elsewhere, must not fork the chain of re-polls).
+                .where(jobs.c.id == job_id, jobs.c.state == "running", jobs.c.lease_owner == self.worker_id)
                 .values(**values)
                 .returning(jobs.c.queue)
             ).scalar()
