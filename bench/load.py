@@ -28,7 +28,8 @@ from typing import Any
 
 import aiohttp
 
-from bench.overhead import _free_port, _pct, _rss_mb
+from bench.overhead import _pct
+from bench.procstats import free_port, rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "ug_load_test_key_0123456789abcdefghijklmnopqrstuvwxyz0123"
@@ -135,7 +136,7 @@ async def main() -> None:
     )
     args = ap.parse_args()
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     data_dir = tempfile.mkdtemp(prefix="unigate-load-")
     env = {
@@ -154,7 +155,7 @@ async def main() -> None:
     try:
         await _wait_ready(base, proc)
         await asyncio.sleep(1.0)
-        rss_start = _rss_mb(proc.pid)
+        rss_start = rss_mb(proc.pid)
         rss_rounds: list[float] = []
         elapsed = 0.0
         for _ in range(args.rounds):
@@ -166,7 +167,7 @@ async def main() -> None:
             )
             elapsed += time.monotonic() - t0
             drained = await drain(base)
-            rss_rounds.append(round(_rss_mb(proc.pid), 1))
+            rss_rounds.append(round(rss_mb(proc.pid), 1))
         rss_end = rss_rounds[-1]
     finally:
         proc.terminate()

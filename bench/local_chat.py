@@ -11,28 +11,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import time
 from typing import Any
 
-
-def _rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+from bench.procstats import memory_since, rss_mb
 
 
 def measure(runs: int, max_tokens: int) -> dict[str, Any]:
     from unigate.providers.local import chat
 
-    base = _rss_mb()
+    base = rss_mb()
     started = time.perf_counter()
     chat.ENGINE.get()
     load_s = time.perf_counter() - started
-    loaded = _rss_mb()
+    loaded = rss_mb()
     short = chat.ChatRequest(
         messages=[{"role": "user", "content": "What is the capital of France?"}], temperature=0, max_tokens=64
     )
@@ -61,10 +54,7 @@ def measure(runs: int, max_tokens: int) -> dict[str, Any]:
         "short_answer_s": round(statistics.median(answer_s), 3),
         "generation_tokens_per_s": round(statistics.median(gen_rates), 1),
         "generated_tokens": out["usage"]["completion_tokens"],
-        "rss_base_mb": round(base),
-        "rss_loaded_delta_mb": round(loaded - base),
-        "rss_after_use_delta_mb": round(_rss_mb() - base),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        **memory_since(base, loaded),
     }
 
 

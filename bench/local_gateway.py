@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from bench.procstats import rss_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 WAV = ROOT / "tests" / "data" / "speech_fox.wav"
 MIN_CALLS = 5
@@ -112,14 +114,6 @@ class Tier:
 
 
 # ----------------------------------------------------------------------------------------- inputs
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _png(img: Any) -> bytes:
@@ -594,10 +588,10 @@ class GatewayCaller:
 async def measure(
     gw: Any, owner: str, case: Case, seconds: float, rounds: int, poll_s: float = POLL_S
 ) -> dict[str, Any]:
-    rss0, t0 = _rss_mb(), time.perf_counter()
+    rss0, t0 = rss_mb(), time.perf_counter()
     case.load()
     case.direct()
-    load_s, rss_mb = time.perf_counter() - t0, _rss_mb() - rss0
+    load_s, load_rss_mb = time.perf_counter() - t0, rss_mb() - rss0
     file_id = None
     if case.file is not None:
         file_id = (await gw.files.upload(owner, case.file[0], case.file[1])).id
@@ -626,7 +620,7 @@ async def measure(
         "mode": case.mode,
         "direct_is": case.direct_is,
         "first_call_load_s": round(load_s, 3),
-        "first_call_rss_mb": round(rss_mb, 1),
+        "first_call_rss_mb": round(load_rss_mb, 1),
         "gateway_first_call_ms": round(gw_first_ms, 2),
         "direct": direct.summary(),
         "module": module.summary() if case.module is not None else None,
@@ -722,7 +716,7 @@ async def main() -> None:
         "wall_s": round(time.time() - started, 1),
         "loadavg_start": [round(x, 2) for x in load_start],
         "loadavg_end": [round(x, 2) for x in load_end],
-        "final_rss_mb": round(_rss_mb(), 1),
+        "final_rss_mb": round(rss_mb(), 1),
         "over_10pct_loss": [r["subfeature"] for r in over],
         "results": results,
     }

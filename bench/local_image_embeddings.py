@@ -13,18 +13,9 @@ import io
 import json
 import os
 import random
-import resource
-import statistics
-import time
 from typing import Any
 
-
-def _rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+from bench.procstats import load_then_time
 
 
 def _photo_like(size: tuple[int, int]) -> bytes:
@@ -45,31 +36,12 @@ def _photo_like(size: tuple[int, int]) -> bytes:
 def measure(runs: int) -> dict[str, Any]:
     from unigate.providers.local import image_embeddings
 
-    base = _rss_mb()
-    started = time.perf_counter()
-    image_embeddings.NET.get()
-    load_s = time.perf_counter() - started
-    loaded = _rss_mb()
     jpeg = _photo_like((1280, 960))
-    started = time.perf_counter()
-    image_embeddings.embed(jpeg)
-    first_s = time.perf_counter() - started
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        image_embeddings.embed(jpeg)
-        times.append(time.perf_counter() - started)
     return {
         "model": image_embeddings.MODEL,
         "threads": image_embeddings.threads(),
         "call": "one 1280x960 JPEG (decode, resize, crop, forward)",
-        "load_s": round(load_s, 2),
-        "first_call_s": round(first_s, 3),
-        "latency_s": round(statistics.median(times), 4),
-        "rss_base_mb": round(base),
-        "rss_loaded_delta_mb": round(loaded - base),
-        "rss_after_use_delta_mb": round(_rss_mb() - base),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        **load_then_time(image_embeddings.NET.get, lambda: image_embeddings.embed(jpeg), runs),
     }
 
 

@@ -12,24 +12,15 @@ import argparse
 import io
 import json
 import os
-import resource
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+from bench.procstats import load_then_time
+
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ("embeddings", "langdetect", "ocr-image", "ocr-page", "speech")
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _text_png(size: tuple[int, int], lines: int, font_size: int) -> bytes:
@@ -71,31 +62,8 @@ def _case(name: str) -> tuple[Any, Any, str]:
 def measure(name: str, runs: int) -> dict[str, Any]:
     import unigate.providers.local  # noqa: F401  (the baseline includes the provider itself)
 
-    base = _rss_mb()
     lazy, call, what = _case(name)
-    started = time.perf_counter()
-    lazy.get()
-    load_s = time.perf_counter() - started
-    loaded = _rss_mb()
-    started = time.perf_counter()
-    call()
-    first_s = time.perf_counter() - started
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return {
-        "model": name,
-        "call": what,
-        "load_s": round(load_s, 2),
-        "first_call_s": round(first_s, 3),
-        "latency_s": round(statistics.median(times), 3),
-        "rss_base_mb": round(base),
-        "rss_loaded_delta_mb": round(loaded - base),
-        "rss_after_use_delta_mb": round(_rss_mb() - base),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-    }
+    return {"model": name, "call": what, **load_then_time(lazy.get, call, runs)}
 
 
 def main() -> None:

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.procstats import rss_mb
+
 SENTENCE = "Apple is looking at buying a U.K. startup for $1 billion, Tim Cook said in London on Monday."
 ARTICLE = " ".join(
     [
@@ -31,14 +33,6 @@ ARTICLE = " ".join(
         "The mayor promised that construction would stop at night and on weekends.",
     ]
 )
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _call(name: str) -> Callable[[], Any]:
@@ -84,11 +78,11 @@ NAMES = ("sentiment", "moderation", "ner", "keywords", "summarize", "spelling", 
 
 def measure(name: str, runs: int) -> dict[str, Any]:
     call = _call(name)
-    base = _rss_mb()
+    base = rss_mb()
     started = time.perf_counter()
     call()
     load_s = time.perf_counter() - started
-    loaded = _rss_mb()
+    loaded = rss_mb()
     times = []
     for _ in range(runs):
         t = time.perf_counter()

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import KEY, Stats, _wait_ready, client, drain
-from bench.overhead import _free_port, _rss_mb
+from bench.procstats import free_port, rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -98,7 +98,7 @@ def _watch(snapdir: Path, trace: bool) -> None:
                 continue
             done.add(req.stem)
             gc.collect()
-            info: dict[str, Any] = {"rss_mb": _rss_mb(os.getpid()), **_rss_split()}
+            info: dict[str, Any] = {"rss_mb": rss_mb(os.getpid()), **_rss_split()}
             info["gc_objects"] = len(gc.get_objects())
             info["sqlite_mb"] = _sqlite_memory_mb()
             info.update(_pymalloc())
@@ -109,7 +109,7 @@ def _watch(snapdir: Path, trace: bool) -> None:
                 tracemalloc.take_snapshot().dump(str(snapdir / f"{req.stem}.dump"))
             if libc is not None:
                 libc.malloc_trim(0)
-                info["rss_after_trim_mb"] = _rss_mb(os.getpid())
+                info["rss_after_trim_mb"] = rss_mb(os.getpid())
             (snapdir / f"{req.stem}.json").write_text(json.dumps(info))
         time.sleep(0.1)
 
@@ -155,7 +155,7 @@ def _top(snapdir: Path, old: str, new: str, key: str, limit: int = 15) -> list[s
 
 
 async def drive(args: argparse.Namespace) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     data_dir = Path(tempfile.mkdtemp(prefix="unigate-mem-"))
     snapdir = data_dir / "snaps"

@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,22 +25,11 @@ from typing import Any
 
 import aiohttp
 
+from bench.procstats import free_port, rss_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "ug_benchmark_key_0123456789abcdefghijklmnopqrstuvwxyz"
 BODY = {"model": "text/embeddings/zero", "input": {"texts": ["hello"]}}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -210,7 +198,7 @@ async def jobs(base: str, n: int, concurrency: int) -> dict[str, float]:
 
 async def _enqueue_without_workers(exe: str, env: dict[str, str], seconds: float) -> dict[str, float] | None:
     """The enqueue path alone: an API-only server (`--no-workers`) taking async submissions."""
-    port = _free_port()
+    port = free_port()
     data_dir = tempfile.mkdtemp(prefix="unigate-bench-")
     proc = subprocess.Popen(
         [exe, "serve", "--port", str(port), "--no-workers"],
@@ -246,7 +234,7 @@ async def main() -> None:
     ap.add_argument("--jobs", type=int, default=3000)
     args = ap.parse_args()
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     data_dir = tempfile.mkdtemp(prefix="unigate-bench-")
     env = {
@@ -263,7 +251,7 @@ async def main() -> None:
         await _wait_ready(base, proc)
         start_s = time.monotonic() - t_start
         await asyncio.sleep(1.0)
-        idle_rss = _rss_mb(proc.pid)
+        idle_rss = rss_mb(proc.pid)
 
         direct = await direct_baseline(20000)
         await load(f"{base}/v3/universal-ai", 1, 1.0, BODY)  # warm-up
@@ -276,7 +264,7 @@ async def main() -> None:
             if shutil.which("wrk")
             else await jobs(base, args.jobs, 32)
         )
-        rss_after = _rss_mb(proc.pid)
+        rss_after = rss_mb(proc.pid)
     finally:
         proc.terminate()
         proc.wait(10)

@@ -41,6 +41,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.procstats import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "ug_queue_bench_key_0123456789abcdefghijklmnopqrstuvwxyz"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -86,14 +88,6 @@ class SleepProvider:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _cpu_s(pid: int) -> float:
@@ -237,7 +231,7 @@ class Case:
             from unigate.db.database import sync_url
 
             self.engine = create_engine(sync_url(db_url))
-            port = _free_port()
+            port = free_port()
             base = f"http://127.0.0.1:{port}"
             api = Proc(
                 ["serve", "--no-workers", "--host", "127.0.0.1", "--port", str(port)],
