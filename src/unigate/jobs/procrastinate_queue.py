@@ -437,7 +437,12 @@ class ProcrastinateJobQueue(JobQueue):
             conn.execute(_CLEAR_ABORT, params)
             conn.execute(_REQUEUE, params)
             return True
-        conn.execute(_DROP_DELIVERY, params)  # the job is over, or a newer delivery will run it
+        log.info(
+            "dropping the stalled delivery %s of job %s: the job is over or has a newer one",
+            delivery_id,
+            job_id,
+        )
+        conn.execute(_DROP_DELIVERY, params)
         return False
 
 
