@@ -244,3 +244,37 @@ async def test_reschedule_replaces_a_duplicate_waiting_delivery(db: Database) ->
         ).scalar_one()
     )
     assert 20 < float(due) <= 30  # the newest schedule won
+
+
+async def test_shutdown_while_a_run_is_still_claiming_hands_the_job_back(db: Database) -> None:
+    # The claim is a database write in a thread: it commits even when the run awaiting it is
+    # cancelled by a shutdown. The hand-back must see that claim, or the job is left `running`
+    # with no delivery, and nothing would ever run it again.
+    apply_schema(db)
+    queue, store = _queue(db), JobStore(db)
+    new = await _job(db)
+    await queue.enqueue(new)
+    claim, claiming = queue._claim, asyncio.Event()
+
+    async def late_claim(job_id: str) -> Job | None:
+        claiming.set()
+
+        async def commit_later() -> Job | None:
+            await asyncio.sleep(0.5)
+            return await claim(job_id)
+
+        return await asyncio.shield(asyncio.ensure_future(commit_later()))  # not cancellable, as a thread
+
+    queue._claim = late_claim  # type: ignore[method-assign]
+
+    async def handler(_: Job) -> None:
+        raise AssertionError("the run was cancelled before its handler")
+
+    task = asyncio.create_task(queue.run(handler))
+    await asyncio.wait_for(claiming.wait(), 10)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await asyncio.sleep(1.0)  # the late claim has committed by now
+    job = await store.get(new.id)
+    assert job is not None and job.state == "queued", job
+    assert [s for s, _ in await _deliveries(db, new.id) if s in ("todo", "doing")] == ["todo"]

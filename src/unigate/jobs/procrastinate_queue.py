@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
@@ -365,8 +366,16 @@ class ProcrastinateJobQueue(JobQueue):
         return await self.db.write(do)
 
     async def _run(self, job_id: str, handler: JobHandler) -> None:
+        claim = asyncio.ensure_future(self._claim(job_id))
         try:
-            job = await self._claim(job_id)
+            job = await asyncio.shield(claim)
+        except asyncio.CancelledError:
+            # The claim is a write in a database thread: it commits even when this run stops
+            # waiting for it. Let it settle, so that the hand-back that follows sees the job as
+            # claimed (else the job would stay `running` with no delivery left to run it).
+            with contextlib.suppress(Exception):
+                await claim
+            raise
         except Exception as exc:
             raise _Transient(str(exc)) from exc
         if job is None:  # already finished (or cancelled): a late or duplicate delivery
