@@ -18,9 +18,10 @@
 - Cancellation: a queued job ends at once; a running one is flagged and its Procrastinate job
   aborted, which cancels the asyncio task in whichever worker runs it.
 - Transient database errors inside a run (claiming the job, or recording its end after the task
-  code failed) are retried by Procrastinate with exponential backoff, like a lost lease is re-run
-  by the table queue;
-  finished Procrastinate rows are deleted (successful at once, others by the periodic cleanup).
+  code failed) are retried by Procrastinate with exponential backoff capped at a minute, for as
+  long as the outage lasts (`procrastinate_retry.py`), like a lost lease is re-run by the table
+  queue. Finished Procrastinate rows are deleted (successful at once, others by the periodic
+  cleanup).
 """
 
 from __future__ import annotations
@@ -268,6 +269,8 @@ class ProcrastinateJobQueue(JobQueue):
         import procrastinate
         from procrastinate.job_context import AbortReason, JobContext
 
+        from unigate.jobs.procrastinate_retry import UntilTheDatabaseIsBack
+
         fetchers = sum(_fetchers(limit) for limit in self.concurrency.values() if limit > 0)
         # Each fetch loop holds a connection per round trip; job status updates and the sweep
         # need a few more.
@@ -275,11 +278,8 @@ class ProcrastinateJobQueue(JobQueue):
             conninfo=conninfo(self.db.url), min_size=2, max_size=fetchers + 4
         )
         app = procrastinate.App(connector=connector)
-        # Transient failures (the database went away mid-run) are retried with backoff; other
-        # errors end the job `fail` inside `_run` and never reach Procrastinate.
-        retry = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2, retry_exceptions={_Transient})
 
-        @app.task(name=TASK_NAME, pass_context=True, retry=retry)
+        @app.task(name=TASK_NAME, pass_context=True, retry=UntilTheDatabaseIsBack())
         async def run_job(context: JobContext, job_id: str) -> None:
             try:
                 await self._run(job_id, handler)
@@ -377,7 +377,7 @@ class ProcrastinateJobQueue(JobQueue):
                 await claim
             raise
         except Exception as exc:
-            raise _Transient(str(exc)) from exc
+            raise TransientFailure(str(exc)) from exc
         if job is None:  # already finished (or cancelled): a late or duplicate delivery
             return
         if job.cancel_requested:
@@ -398,7 +398,7 @@ class ProcrastinateJobQueue(JobQueue):
             try:
                 await self.store.fail(job, INTERNAL_ERROR)
             except Exception as exc:  # the database is away (likely why the handler failed): run again
-                raise _Transient(str(exc)) from exc
+                raise TransientFailure(str(exc)) from exc
 
     async def _interrupted(self, job_id: str, *, user_cancelled: bool) -> None:
         job = await self.store.get(job_id)
@@ -502,5 +502,5 @@ async def _stop_tasks(tasks: list[asyncio.Task[Any]], timeout_s: float) -> None:
             log.error("%s failed", task.get_name(), exc_info=task.exception())
 
 
-class _Transient(Exception):
+class TransientFailure(Exception):
     """A failure worth retrying the whole run for (the database was unreachable)."""
