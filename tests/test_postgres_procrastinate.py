@@ -274,7 +274,12 @@ async def test_shutdown_while_a_run_is_still_claiming_hands_the_job_back(db: Dat
     await asyncio.wait_for(claiming.wait(), 10)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-    await asyncio.sleep(1.0)  # the late claim has committed by now
-    job = await store.get(new.id)
-    assert job is not None and job.state == "queued", job
-    assert [s for s, _ in await _deliveries(db, new.id) if s in ("todo", "doing")] == ["todo"]
+
+    async def handed_back() -> bool:  # queued again, with a delivery waiting to run it
+        job = await store.get(new.id)
+        waiting = [s for s, _ in await _deliveries(db, new.id) if s in ("todo", "doing")]
+        return job is not None and job.state == "queued" and waiting == ["todo"]
+
+    await _until(handed_back, timeout=10.0)
+    await asyncio.sleep(0.6)  # past the late claim: it must not have taken the job back
+    assert await handed_back()
