@@ -5,12 +5,12 @@ PostgreSQL (the PostgreSQL ones run when UNIGATE_TEST_POSTGRES_URL is set). The 
 step, simulating a worker that dies without a word, lives in the per-backend adapter (`Backend`).
 
 Contract: enqueue -> run -> complete, each job once; a reschedule is a new run after its delay,
-carrying the provider job id and state; cancellation (queued: at once; running: `cancelling`, then
-`fail`/`cancelled`); shutdown hands running jobs back; a silently dead worker's job is recovered
-by another worker; a job that runs twice records one completion (the first); a job interrupted more
-than `max_attempts` times ends `fail`/`job_interrupted`; a handler bug ends `fail`/`internal_error`
-without a re-run; a database outage while claiming or while recording the end does not lose the
-job: it is retried and completes.
+carrying the provider job id and state, and only the worker running the job may ask for it;
+cancellation (queued: at once; running: `cancelling`, then `fail`/`cancelled`); shutdown hands
+running jobs back; a silently dead worker's job is recovered by another worker; a job that runs
+twice records one completion (the first); a job interrupted more than `max_attempts` times ends
+`fail`/`job_interrupted`; a handler bug ends `fail`/`internal_error` without a re-run; a database
+outage while claiming or while recording the end does not lose the job: it is retried and completes.
 """
 
 from __future__ import annotations
@@ -275,6 +275,23 @@ async def test_reschedule_runs_again_after_the_delay(backend: Backend, owner: st
         await _until(_status_is(store, job.id, "success"))
     assert len(runs) == 2 and runs[1] - runs[0] >= 0.45
     assert not await queue.reschedule(job.id, delay_s=0)  # a finished job is not re-run
+
+
+async def test_only_the_worker_running_a_job_can_reschedule_it(backend: Backend, owner: str) -> None:
+    # A worker taken for dead whose job was claimed again elsewhere must not fork its re-polls.
+    queue, other, store = backend.make_queue(), backend.make_queue(), backend.store
+    job = _job(owner)
+    await queue.enqueue(job)
+    refused: list[bool] = []
+
+    async def handler(j: Job) -> None:
+        refused.append(not await other.reschedule(j.id, delay_s=0, provider_job_id="forked"))
+        await _complete(store, j, "done")
+
+    async with _running(queue, handler):
+        await _until(_status_is(store, job.id, "success"))
+    final = await store.get(job.id)
+    assert refused == [True] and final is not None and final.provider_job_id is None
 
 
 async def test_cancel_queued_job_at_once(backend: Backend, owner: str) -> None:
