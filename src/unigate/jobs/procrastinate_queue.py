@@ -35,7 +35,7 @@ import os
 import socket
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.engine import Connection, make_url
@@ -73,19 +73,15 @@ _ABORT = text(
     "SELECT procrastinate_cancel_job_v1(id, true, false) FROM procrastinate_jobs "
     "WHERE queueing_lock = :lock AND status IN ('todo', 'doing')"
 )
-# Deliveries held by workers whose heartbeat is stale or that are gone (Procrastinate's own
+# A delivery `j` held by a worker `w` whose heartbeat is stale or that is gone (Procrastinate's own
 # definition of a stalled job).
-_STALLED = text(
-    "SELECT j.id, j.queueing_lock FROM procrastinate_jobs j "
-    "LEFT JOIN procrastinate_workers w ON w.id = j.worker_id "
-    "WHERE j.status = 'doing' AND (w.id IS NULL OR w.last_heartbeat < NOW() - make_interval(secs => :after))"
+_HELD_BY_STALLED_WORKER = (
+    "FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id WHERE j.status = "
+    "'doing' AND (w.id IS NULL OR w.last_heartbeat < NOW() - make_interval(secs => :after))"
 )
+_STALLED = text(f"SELECT j.id, j.queueing_lock {_HELD_BY_STALLED_WORKER}")
 # The same, for one delivery, locked: another sweeper may have re-queued it since it was listed.
-_STILL_STALLED = text(
-    "SELECT j.id FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id "
-    "WHERE j.id = :id AND j.status = 'doing' "
-    "AND (w.id IS NULL OR w.last_heartbeat < NOW() - make_interval(secs => :after)) FOR UPDATE OF j"
-)
+_STILL_STALLED = text(f"SELECT j.id {_HELD_BY_STALLED_WORKER} AND j.id = :id FOR UPDATE OF j")
 # Other deliveries of the same job that will still run it: waiting, or held by a live worker.
 _LIVE_SIBLINGS = text(
     "SELECT count(*) FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id "
@@ -429,30 +425,35 @@ class ProcrastinateJobQueue(JobQueue):
         requeued = 0
         for delivery_id, job_id in stalled:
             try:
-                requeued += await self.db.write(
+                outcome = await self.db.write(
                     functools.partial(self._recover, delivery_id=delivery_id, job_id=job_id)
                 )
             except Exception:  # one delivery's trouble must not keep the others stalled
                 log.exception("recovering the stalled delivery %s of job %s failed", delivery_id, job_id)
+                continue
+            if outcome == "requeued":
+                requeued += 1
+                log.warning("re-queued job %s of a stalled worker", job_id)
+            elif outcome == "dropped":
+                log.info("dropped the stalled delivery %s of job %s: job over, or a newer one runs it",
+                         delivery_id, job_id)  # fmt: skip
         return requeued
 
-    def _recover(self, conn: Connection, *, delivery_id: int, job_id: str | None) -> bool:
+    def _recover(
+        self, conn: Connection, *, delivery_id: int, job_id: str | None
+    ) -> Literal["requeued", "dropped"] | None:
+        """Under the job row's lock (as claim and reschedule): "requeued", "dropped", or None when
+        the delivery is no longer stalled."""
         state = conn.execute(select(jobs.c.state).where(jobs.c.id == job_id).with_for_update()).scalar()
         params = {"id": delivery_id, "lock": job_id, "after": self.stalled_after_s}
         if conn.execute(_STILL_STALLED, params).first() is None:
-            return False
+            return None
         if state in ("queued", "running") and not conn.execute(_LIVE_SIBLINGS, params).scalar_one():
-            log.warning("re-queuing job %s of a stalled worker", job_id)
             conn.execute(_CLEAR_ABORT, params)
             conn.execute(_REQUEUE, params)
-            return True
-        log.info(
-            "dropping the stalled delivery %s of job %s: the job is over or has a newer one",
-            delivery_id,
-            job_id,
-        )
+            return "requeued"
         conn.execute(_DROP_DELIVERY, params)
-        return False
+        return "dropped"
 
 
 def _fetchers(concurrency: int) -> int:
